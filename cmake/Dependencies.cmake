@@ -1,0 +1,26 @@
+# Every find_package of the project in one place. All of them come from Debian 12 packages
+# (scripts/install-deps names them).
+set(THREADS_PREFER_PTHREAD_FLAG ON)
+find_package(Threads REQUIRED)
+# Debian's libboost1.81-dev; not libboost-dev, which is 1.74 and lacks Boost.JSON and Boost.URL.
+find_package(Boost 1.81 EXACT REQUIRED COMPONENTS json url)
+find_package(OpenSSL 3 REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(PostgreSQL REQUIRED)
+# Howard Hinnant's date/tz (the C++20 <chrono> time-zone support that libstdc++ 12 lacks).
+find_package(date REQUIRED)
+
+if(KEYBRAKE_BUILD_CONSOLE OR KEYBRAKE_BUILD_TESTS)
+    set(_qt_components Core Network Concurrent)
+    if(KEYBRAKE_BUILD_CONSOLE)
+        list(APPEND _qt_components Gui Widgets Charts Svg)
+    endif()
+    if(KEYBRAKE_BUILD_TESTS)
+        list(APPEND _qt_components Test)
+    endif()
+    find_package(Qt6 6.4 REQUIRED COMPONENTS ${_qt_components})
+    qt_standard_project_setup()
+endif()
+if(KEYBRAKE_BUILD_CONSOLE)
+    find_package(Qt6Keychain 0.13 REQUIRED)
+endif()
