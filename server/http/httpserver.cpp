@@ -1,0 +1,301 @@
+#include "http/httpserver.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <optional>
+
+namespace keybrake::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
+}
+
+class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Session>
+{
+public:
+    Session(HttpServer &server, tcp::socket socket, std::string listenerName)
+        : m_server(server)
+        , m_stream(std::move(socket))
+        , m_listenerName(std::move(listenerName))
+    {
+    }
+
+    asio::awaitable<void> run();
+    void setOverLimit(bool overLimit) { m_overLimit = overLimit; }
+
+    // Called from any thread during shutdown: an idle connection is closed at once, a busy one
+    // closes after answering.
+    void closeIfIdle()
+    {
+        asio::post(m_stream.get_executor(), [self = shared_from_this()] {
+            if (self->m_idle)
+                self->m_stream.socket().close();
+        });
+    }
+
+    void forceClose()
+    {
+        asio::post(m_stream.get_executor(),
+                   [self = shared_from_this()] { self->m_stream.socket().close(); });
+    }
+
+private:
+    asio::awaitable<bool> answerError(std::string_view target, unsigned status,
+                                      std::string_view code, std::string_view message);
+
+    HttpServer &m_server;
+    beast::tcp_stream m_stream;
+    std::string m_listenerName;
+    bool m_idle = true; // touched only on the session's strand
+    bool m_overLimit = false;
+};
+
+asio::awaitable<bool> HttpServer::Session::answerError(std::string_view target, unsigned status,
+                                                       std::string_view code,
+                                                       std::string_view message)
+{
+    Response response = m_server.m_errorBody(target, status, code, message);
+    response.keep_alive(false);
+    response.prepare_payload();
+    m_stream.expires_after(m_server.m_limits.writeTimeout);
+    co_await bhttp::async_write(m_stream, response, kAsTuple);
+    co_return false;
+}
+
+asio::awaitable<void> HttpServer::Session::run()
+{
+    const auto &limits = m_server.m_limits;
+    beast::flat_buffer buffer;
+    boost::system::error_code ignored;
+    RequestContext context{m_stream.socket().remote_endpoint(ignored), m_listenerName};
+    if (m_overLimit) {
+        co_await answerError({}, 503, "too_many_connections",
+                             "The server has too many open connections; retry shortly.");
+        m_stream.socket().close(ignored);
+        co_return;
+    }
+
+    for (;;) {
+        bhttp::request_parser<bhttp::string_body> parser;
+        parser.header_limit(static_cast<std::uint32_t>(limits.headerLimit));
+        parser.body_limit(limits.bodyLimit);
+
+        m_idle = true;
+        if (m_server.shuttingDown())
+            break;
+        m_stream.expires_after(limits.idleTimeout);
+        auto [headerError, headerBytes] =
+                co_await bhttp::async_read_header(m_stream, buffer, parser, kAsTuple);
+        m_idle = false;
+        if (headerError == bhttp::error::end_of_stream || headerError == beast::error::timeout
+            || headerError == asio::error::operation_aborted
+            || headerError == asio::error::connection_reset || headerError == asio::error::eof
+            || headerError == asio::error::bad_descriptor)
+            break;
+        if (headerError == bhttp::error::header_limit) {
+            co_await answerError({}, 431, "header_too_large",
+                                 "The request's header is larger than the server accepts "
+                                 "(16 KiB).");
+            break;
+        }
+        if (headerError) {
+            co_await answerError({}, 400, "bad_request", "The request is not valid HTTP/1.1.");
+            break;
+        }
+        const std::string target(parser.get().target());
+        if (const auto length = parser.content_length(); length && *length > limits.bodyLimit) {
+            co_await answerError(target, 413, "body_too_large",
+                                 "The request body is larger than 1 MiB.");
+            break;
+        }
+        if (bhttp::token_list(parser.get()[bhttp::field::expect]).exists("100-continue")) {
+            bhttp::response<bhttp::empty_body> proceed{bhttp::status::continue_, 11};
+            m_stream.expires_after(limits.writeTimeout);
+            auto [continueError, n] = co_await bhttp::async_write(m_stream, proceed, kAsTuple);
+            if (continueError)
+                break;
+        }
+        m_stream.expires_after(limits.bodyTimeout);
+        auto [bodyError, bodyBytes] = co_await bhttp::async_read(m_stream, buffer, parser, kAsTuple);
+        if (bodyError == bhttp::error::body_limit) {
+            co_await answerError(target, 413, "body_too_large",
+                                 "The request body is larger than 1 MiB.");
+            break;
+        }
+        if (bodyError == beast::error::timeout || bodyError == asio::error::operation_aborted
+            || bodyError == asio::error::connection_reset || bodyError == asio::error::eof
+            || bodyError == bhttp::error::partial_message)
+            break;
+        if (bodyError) {
+            co_await answerError(target, 400, "bad_request", "The request body could not be read.");
+            break;
+        }
+        m_stream.expires_never();
+
+        Request request = parser.release();
+        const bool keepAlive = request.keep_alive();
+        Response response;
+        m_server.m_activeRequests.fetch_add(1);
+        try {
+            response = co_await m_server.m_handler(std::move(request), context);
+        } catch (const std::exception &) {
+            response = m_server.m_errorBody(target, 500, "internal_error",
+                                            "The server failed while handling this request.");
+        }
+        m_server.m_activeRequests.fetch_sub(1);
+        response.keep_alive(keepAlive && !m_server.shuttingDown());
+        response.prepare_payload();
+        m_stream.expires_after(limits.writeTimeout);
+        auto [writeError, written] = co_await bhttp::async_write(m_stream, response, kAsTuple);
+        if (writeError || !response.keep_alive())
+            break;
+    }
+    m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    m_stream.socket().close(ignored);
+}
+
+HttpServer::HttpServer(asio::io_context &io, ServerLimits limits, Handler handler,
+                       ErrorBody errorBody)
+    : m_io(io)
+    , m_limits(limits)
+    , m_handler(std::move(handler))
+    , m_errorBody(std::move(errorBody))
+{
+}
+
+HttpServer::~HttpServer() = default;
+
+tcp::endpoint HttpServer::listen(const std::string &host, std::uint16_t port,
+                                 std::string listenerName)
+{
+    const tcp::endpoint endpoint(asio::ip::make_address(host), port);
+    auto acceptor = std::make_shared<tcp::acceptor>(asio::make_strand(m_io));
+    acceptor->open(endpoint.protocol());
+    acceptor->set_option(asio::socket_base::reuse_address(true));
+    acceptor->bind(endpoint);
+    acceptor->listen(asio::socket_base::max_listen_connections);
+    m_acceptors.push_back(acceptor);
+    asio::co_spawn(acceptor->get_executor(), acceptLoop(acceptor, std::move(listenerName)),
+                   asio::detached);
+    return acceptor->local_endpoint();
+}
+
+asio::awaitable<void> HttpServer::acceptLoop(std::shared_ptr<tcp::acceptor> acceptor,
+                                             std::string listenerName)
+{
+    for (;;) {
+        auto [error, socket] = co_await acceptor->async_accept(asio::make_strand(m_io), kAsTuple);
+        if (error == asio::error::operation_aborted || !acceptor->is_open())
+            co_return;
+        if (error) {
+            // EMFILE and friends: back off briefly instead of spinning.
+            asio::steady_timer pause(acceptor->get_executor(), std::chrono::milliseconds(50));
+            co_await pause.async_wait(kAsTuple);
+            continue;
+        }
+        boost::system::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+        auto executor = socket.get_executor();
+        auto session = std::make_shared<Session>(*this, std::move(socket), listenerName);
+        {
+            std::lock_guard lock(m_mutex);
+            // Over the limit the connection is still served, but only with a 503 and a close:
+            // a clear answer instead of a growing accept queue.
+            session->setOverLimit(m_sessions.size() >= m_limits.maxConnections);
+            m_sessions.insert(session);
+        }
+        Session *raw = session.get();
+        asio::co_spawn(executor, session->run(),
+                       [this, raw, session](std::exception_ptr) { sessionFinished(raw); });
+    }
+}
+
+void HttpServer::sessionFinished(Session *session)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        for (auto it = m_sessions.begin(); it != m_sessions.end(); ++it) {
+            if (it->get() == session) {
+                m_sessions.erase(it);
+                break;
+            }
+        }
+    }
+    maybeFinishShutdown();
+}
+
+void HttpServer::shutdown(std::chrono::milliseconds grace, std::function<void()> done)
+{
+    m_shuttingDown.store(true);
+    for (auto &acceptor : m_acceptors) {
+        asio::post(acceptor->get_executor(), [acceptor] {
+            boost::system::error_code ignored;
+            acceptor->close(ignored);
+        });
+    }
+    std::vector<std::shared_ptr<Session>> sessions;
+    {
+        std::lock_guard lock(m_mutex);
+        m_shutdownDone = std::move(done);
+        sessions.assign(m_sessions.begin(), m_sessions.end());
+    }
+    for (auto &session : sessions)
+        session->closeIfIdle();
+    m_graceTimer = std::make_shared<asio::steady_timer>(m_io, grace);
+    m_graceTimer->async_wait([this](boost::system::error_code error) {
+        if (error)
+            return;
+        std::vector<std::shared_ptr<Session>> stragglers;
+        {
+            std::lock_guard lock(m_mutex);
+            stragglers.assign(m_sessions.begin(), m_sessions.end());
+        }
+        for (auto &session : stragglers)
+            session->forceClose();
+    });
+    maybeFinishShutdown();
+}
+
+void HttpServer::maybeFinishShutdown()
+{
+    std::function<void()> done;
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_shuttingDown.load() || !m_sessions.empty() || !m_shutdownDone)
+            return;
+        done = std::move(m_shutdownDone);
+        m_shutdownDone = nullptr;
+    }
+    if (m_graceTimer)
+        m_graceTimer->cancel();
+    done();
+}
+
+std::size_t HttpServer::openConnections() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_sessions.size();
+}
+
+std::size_t HttpServer::activeRequests() const
+{
+    return m_activeRequests.load();
+}
+
+} // namespace keybrake::http

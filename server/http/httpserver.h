@@ -1,0 +1,101 @@
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+namespace keybrake::http {
+
+using Request = boost::beast::http::request<boost::beast::http::string_body>;
+using Response = boost::beast::http::response<boost::beast::http::string_body>;
+
+struct ServerLimits
+{
+    std::size_t headerLimit = 16 * 1024;
+    std::uint64_t bodyLimit = 1024 * 1024; // larger bodies get 413 body_too_large
+    std::chrono::seconds idleTimeout{60};   // waiting for (and reading) the next request's header
+    std::chrono::seconds bodyTimeout{30};   // reading a request body once its header arrived
+    std::chrono::seconds writeTimeout{30};
+    std::size_t maxConnections = 20000;
+};
+
+struct RequestContext
+{
+    boost::asio::ip::tcp::endpoint remote;
+    std::string listenerName; // "main" or "admin"
+};
+
+// Called once per request, on the connection's strand. It never sees a malformed or oversized
+// request: those are answered by the server itself through the ErrorBody hook.
+using Handler = std::function<boost::asio::awaitable<Response>(Request, RequestContext)>;
+
+// Builds the body of a refusal that the server decides before a handler runs (400, 413, 431, 503
+// over the connection limit). `target` is the request target when the header was readable, so
+// the application can answer proxy routes in the vendor's error shape.
+using ErrorBody = std::function<Response(std::string_view target, unsigned status,
+                                         std::string_view code, std::string_view message)>;
+
+// An HTTP/1.1 server on Boost.Beast: one coroutine per connection, explicit timeouts on every
+// socket operation, body and header limits enforced by the parser, keep-alive, and a graceful
+// shutdown that lets in-flight requests finish.
+class HttpServer
+{
+public:
+    HttpServer(boost::asio::io_context &io, ServerLimits limits, Handler handler,
+               ErrorBody errorBody);
+    ~HttpServer();
+    HttpServer(const HttpServer &) = delete;
+    HttpServer &operator=(const HttpServer &) = delete;
+
+    // Binds host:port (port 0 picks a free one) and starts accepting; returns the bound endpoint.
+    // Throws boost::system::system_error when the address cannot be bound.
+    boost::asio::ip::tcp::endpoint listen(const std::string &host, std::uint16_t port,
+                                          std::string listenerName = "main");
+
+    // Stops accepting, closes idle keep-alive connections, lets every request already being
+    // handled finish and answer (with Connection: close), then calls `done` — at the latest
+    // after `grace`, when the stragglers are cut off.
+    void shutdown(std::chrono::milliseconds grace, std::function<void()> done);
+
+    std::size_t openConnections() const;
+    std::size_t activeRequests() const;
+    bool shuttingDown() const { return m_shuttingDown.load(); }
+
+    class Session; // one connection; public so the implementation file can name it
+
+private:
+    boost::asio::awaitable<void> acceptLoop(std::shared_ptr<boost::asio::ip::tcp::acceptor>,
+                                            std::string listenerName);
+    void sessionFinished(Session *session);
+    void maybeFinishShutdown();
+
+    boost::asio::io_context &m_io;
+    ServerLimits m_limits;
+    Handler m_handler;
+    ErrorBody m_errorBody;
+    std::vector<std::shared_ptr<boost::asio::ip::tcp::acceptor>> m_acceptors;
+
+    mutable std::mutex m_mutex;
+    std::unordered_set<std::shared_ptr<Session>> m_sessions;
+    std::atomic<bool> m_shuttingDown{false};
+    std::atomic<std::size_t> m_activeRequests{0};
+    std::function<void()> m_shutdownDone;
+    std::shared_ptr<boost::asio::steady_timer> m_graceTimer;
+
+    friend class Session;
+};
+
+} // namespace keybrake::http
