@@ -1,0 +1,9 @@
+#include "application.h"
+
+int main(int argc, char *argv[])
+{
+    if (keybrake::Application::handleInformationalArguments(argc, argv))
+        return 0;
+    keybrake::Application app(argc, argv);
+    return app.exec();
+}
