@@ -1,0 +1,161 @@
+#include "client/apirequest.h"
+
+#include "client/clientlogging.h"
+
+#include <QNetworkReply>
+#include <QSslConfiguration>
+
+namespace keybrake::client {
+
+ApiRequest::ApiRequest(QByteArray method, QString path, QString failedAction, QObject *context,
+                       Completion completion, QObject *parent)
+    : QObject(parent)
+    , m_method(std::move(method))
+    , m_path(std::move(path))
+    , m_failedAction(std::move(failedAction))
+    , m_context(context)
+    , m_hasContext(context != nullptr)
+    , m_completion(std::move(completion))
+{
+    m_latency.start();
+    // Nobody is left to read the answer: stop the transfer. The callback is skipped because
+    // m_context is null by the time complete() runs.
+    if (context) {
+        connect(context, &QObject::destroyed, this, [this] {
+            m_contextDied = true;
+            cancel();
+        });
+    }
+}
+
+ApiRequest::~ApiRequest()
+{
+    // Destroyed before finishing (the client went away): drop the reply without a callback.
+    if (m_reply) {
+        m_reply->disconnect(this);
+        m_reply->abort();
+        m_reply->deleteLater();
+    }
+}
+
+void ApiRequest::start(QNetworkReply *reply, const CertificatePin &pin, const QUrl &server,
+                       int timeoutMs)
+{
+    m_reply = reply;
+    m_pin = pin;
+    m_server = server;
+    m_timeoutMs = timeoutMs;
+    connect(reply, &QNetworkReply::sslErrors, this, &ApiRequest::onSslErrors);
+    connect(reply, &QNetworkReply::finished, this, &ApiRequest::onReplyFinished);
+}
+
+void ApiRequest::failLater(ApiError error)
+{
+    QMetaObject::invokeMethod(
+        this,
+        [this, error = std::move(error)] {
+            Outcome outcome;
+            outcome.error = error;
+            complete(outcome);
+        },
+        Qt::QueuedConnection);
+}
+
+void ApiRequest::cancel()
+{
+    if (m_finished)
+        return;
+    m_cancelled = true;
+    if (m_reply)
+        m_reply->abort(); // emits finished(), which completes this request as Cancelled
+    if (!m_finished) {
+        ApiError::ReplyOutcome cancelled;
+        cancelled.cancelled = true;
+        Outcome outcome;
+        outcome.error = ApiError::fromReply(cancelled, m_failedAction, m_server, m_timeoutMs);
+        complete(outcome);
+    }
+}
+
+void ApiRequest::onSslErrors(const QList<QSslError> &errors)
+{
+    QSslCertificate peer = m_reply->sslConfiguration().peerCertificate();
+    if (peer.isNull() && !errors.isEmpty())
+        peer = errors.constFirst().certificate();
+    m_peerFingerprint = CertificatePin::fingerprint(peer);
+
+    const QList<QSslError> forgiven = m_pin.forgivable(peer, errors);
+    if (!forgiven.isEmpty() && forgiven.size() == errors.size()) {
+        qCDebug(lcClient).noquote()
+            << m_method << m_path << "accepting the pinned certificate" << m_peerFingerprint;
+        m_reply->ignoreSslErrors(forgiven);
+        return;
+    }
+    m_tlsErrors.clear();
+    for (const QSslError &error : errors)
+        m_tlsErrors << error.errorString();
+    // Not ignored: Qt aborts the handshake and the reply finishes with SslHandshakeFailedError.
+}
+
+void ApiRequest::onReplyFinished()
+{
+    QNetworkReply *reply = m_reply;
+    if (!reply || m_finished)
+        return;
+    ApiError::ReplyOutcome facts;
+    facts.networkError = reply->error();
+    facts.networkErrorString = reply->errorString();
+    facts.httpStatus = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    facts.body = reply->readAll();
+    facts.requestId = QString::fromLatin1(reply->rawHeader("X-Request-Id"));
+    facts.cancelled = m_cancelled;
+    facts.certificateSha256 = m_peerFingerprint;
+    facts.tlsErrors = m_tlsErrors;
+    const QUrl location = reply->attribute(QNetworkRequest::RedirectionTargetAttribute).toUrl();
+    if (location.isValid())
+        facts.redirectTarget = reply->url().resolved(location);
+
+    Outcome outcome;
+    outcome.httpStatus = facts.httpStatus;
+    outcome.requestId = facts.requestId;
+    if (!facts.cancelled && facts.networkError == QNetworkReply::NoError && facts.httpStatus >= 200
+        && facts.httpStatus < 300)
+        outcome.body = std::move(facts.body);
+    else
+        outcome.error = ApiError::fromReply(facts, m_failedAction, m_server, m_timeoutMs);
+
+    m_reply = nullptr;
+    reply->disconnect(this);
+    reply->deleteLater();
+    complete(outcome);
+}
+
+void ApiRequest::complete(const Outcome &outcome)
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    const qint64 latencyMs = m_latency.elapsed();
+    if (outcome.error) {
+        qCInfo(lcClient).noquote().nospace()
+            << m_method << ' ' << m_path << " failed: " << ApiError::kindName(outcome.error->kind)
+            << ' ' << outcome.error->httpStatus << ' ' << outcome.error->code << " in " << latencyMs
+            << " ms, request id "
+            << (outcome.requestId.isEmpty() ? QStringLiteral("-") : outcome.requestId);
+    } else {
+        qCDebug(lcClient).noquote().nospace()
+            << m_method << ' ' << m_path << ' ' << outcome.httpStatus << " in " << latencyMs
+            << " ms, request id "
+            << (outcome.requestId.isEmpty() ? QStringLiteral("-") : outcome.requestId);
+    }
+
+    // Moved out first: the callback may drop the last reference to things it captured.
+    const Completion completion = std::move(m_completion);
+    m_completion = nullptr;
+    if (completion && !m_contextDied && (!m_hasContext || m_context))
+        completion(outcome);
+    Q_EMIT finished();
+    deleteLater();
+}
+
+} // namespace keybrake::client

@@ -1,0 +1,88 @@
+#pragma once
+
+#include "client/apierror.h"
+#include "client/certificatepin.h"
+
+#include <QByteArray>
+#include <QElapsedTimer>
+#include <QObject>
+#include <QPointer>
+#include <QSslError>
+#include <QString>
+
+#include <functional>
+#include <optional>
+
+class QNetworkReply;
+
+namespace keybrake::client {
+
+// One admin API call in flight. KeybrakeClient creates it; the caller may keep the pointer (in a
+// QPointer: the object deletes itself) to cancel the call, e.g. when the user closes a dialog.
+//
+// It emits finished() exactly once, after the route's callback ran (or was skipped because its
+// context object died), and then deletes itself with deleteLater().
+class ApiRequest : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ApiRequest)
+
+public:
+    ~ApiRequest() override;
+
+    QByteArray method() const { return m_method; }
+    QString path() const { return m_path; } // route path without the query
+    bool isFinished() const { return m_finished; }
+
+public Q_SLOTS:
+    // Aborts the transfer; the callback receives ApiError::Kind::Cancelled (if its context is
+    // alive). A POST that already reached the server may still have taken effect there. No-op once
+    // finished.
+    void cancel();
+
+Q_SIGNALS:
+    void finished();
+
+private:
+    friend class KeybrakeClient;
+
+    // What the route's completion handler gets: the error, or the 2xx status and body.
+    struct Outcome
+    {
+        std::optional<ApiError> error;
+        int httpStatus = 0;
+        QByteArray body;
+        QString requestId;
+    };
+    using Completion = std::function<void(const Outcome &)>;
+
+    ApiRequest(QByteArray method, QString path, QString failedAction, QObject *context,
+               Completion completion, QObject *parent);
+    // Takes ownership of the reply and watches it.
+    void start(QNetworkReply *reply, const CertificatePin &pin, const QUrl &server, int timeoutMs);
+    // Finishes on the next event-loop turn without a network exchange (e.g. no base URL).
+    void failLater(ApiError error);
+
+    void onSslErrors(const QList<QSslError> &errors);
+    void onReplyFinished();
+    void complete(const Outcome &outcome);
+
+    QByteArray m_method;
+    QString m_path;
+    QString m_failedAction;
+    QPointer<QObject> m_context;
+    bool m_hasContext = false;
+    bool m_contextDied = false;
+    Completion m_completion;
+    QPointer<QNetworkReply> m_reply;
+    CertificatePin m_pin;
+    QUrl m_server;
+    int m_timeoutMs = 0;
+    QElapsedTimer m_latency;
+    bool m_cancelled = false;
+    bool m_finished = false;
+    QString m_peerFingerprint;
+    QStringList m_tlsErrors;
+};
+
+} // namespace keybrake::client

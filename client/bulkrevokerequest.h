@@ -1,0 +1,41 @@
+#pragma once
+
+#include <QJsonObject>
+#include <QString>
+#include <QStringList>
+
+#include <utility>
+
+namespace keybrake::client {
+
+// The body of POST /v1/keys/revoke: either explicit key ids, or every key whose run label starts
+// with a prefix (optionally of one vendor). dryRun reports what would be revoked without doing it.
+struct BulkRevokeRequest
+{
+    QStringList keyIds;
+    QString labelPrefix;
+    QString vendor;
+    bool dryRun = false;
+
+    static BulkRevokeRequest byIds(QStringList ids)
+    {
+        BulkRevokeRequest request;
+        request.keyIds = std::move(ids);
+        return request;
+    }
+    static BulkRevokeRequest byLabelPrefix(QString prefix, QString vendor = {}, bool dryRun = false)
+    {
+        BulkRevokeRequest request;
+        request.labelPrefix = std::move(prefix);
+        request.vendor = std::move(vendor);
+        request.dryRun = dryRun;
+        return request;
+    }
+
+    // Empty members are left out.
+    QJsonObject toJson() const;
+
+    friend bool operator==(const BulkRevokeRequest &, const BulkRevokeRequest &) = default;
+};
+
+} // namespace keybrake::client

@@ -1,0 +1,23 @@
+#pragma once
+
+#include "usd.h"
+
+#include <QDateTime>
+#include <QStringList>
+
+namespace keybrake::client {
+
+// The answer to POST /v1/keys/revoke.
+struct BulkRevokeResult
+{
+    qint64 revoked = 0; // keys revoked by this call (would be, on a dry run)
+    QStringList keyIds; // which ones
+    QStringList notFound; // requested ids the server does not know
+    bool dryRun = false;
+    Usd heldUsd; // holds still open on those keys
+    QDateTime revokedAt; // invalid on a dry run
+
+    friend bool operator==(const BulkRevokeResult &, const BulkRevokeResult &) = default;
+};
+
+} // namespace keybrake::client

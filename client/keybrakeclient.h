@@ -1,0 +1,153 @@
+#pragma once
+
+#include "client/adminkeyinfo.h"
+#include "client/adminrole.h"
+#include "client/apierror.h"
+#include "client/apirequest.h"
+#include "client/auditpage.h"
+#include "client/auditquery.h"
+#include "client/bulkrevokerequest.h"
+#include "client/bulkrevokeresult.h"
+#include "client/certificatepin.h"
+#include "client/createdadminkey.h"
+#include "client/health.h"
+#include "client/issuedkey.h"
+#include "client/issuekeyrequest.h"
+#include "client/keypage.h"
+#include "client/keyquery.h"
+#include "client/result.h"
+#include "client/revokeresult.h"
+#include "client/todaystats.h"
+#include "client/vaultkey.h"
+#include "client/vendorcatalog.h"
+#include "client/whoami.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QObject>
+#include <QString>
+#include <QUrl>
+#include <QUrlQuery>
+
+#include <functional>
+
+class QNetworkAccessManager;
+class QNetworkRequest;
+
+namespace keybrake::client {
+
+// The typed, asynchronous client of keybraked's admin API (shared/contract/api-v1.md).
+//
+// One method per route. Each takes a context object and a callback, sends the request and returns
+// at once; the callback runs later on this object's thread with the decoded value or an ApiError,
+// and is not run at all if the context object was destroyed meanwhile (the request is then
+// aborted). Nothing here blocks or spins an event loop, and nothing is retried: the caller (the
+// console's refresh loop) owns retry and back-off, and a POST is never resent.
+//
+// Every request has a transfer timeout. TLS verification failures are never ignored, except the
+// ones of the single certificate pinned with setPinnedCertificateSha256().
+//
+// The admin key is kept in memory only, sent as "Authorization: Bearer" and never logged or put in
+// an error message.
+class KeybrakeClient : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(KeybrakeClient)
+
+public:
+    template<typename T>
+    using Callback = std::function<void(const Result<T> &)>;
+
+    static constexpr int DefaultTransferTimeoutMs = 10'000;
+
+    explicit KeybrakeClient(QObject *parent = nullptr);
+    ~KeybrakeClient() override;
+
+    // "https://keybrake.example.com" or "http://127.0.0.1:8080"; a path prefix is kept (routes are
+    // appended to it).
+    void setBaseUrl(const QUrl &url);
+    QUrl baseUrl() const { return m_baseUrl; }
+
+    // "kb_..."; empty to send no Authorization header. There is deliberately no getter.
+    void setAdminKey(const QString &adminKey);
+    bool hasAdminKey() const { return !m_adminKey.isEmpty(); }
+
+    // Milliseconds without any byte moving after which a request fails with Kind Timeout. The
+    // default is DefaultTransferTimeoutMs, or KEYBRAKE_HTTP_TIMEOUT_MS from the environment when
+    // set (for tests); an explicit call here wins over both. Values <= 0 are ignored: every
+    // request has a timeout.
+    void setTransferTimeout(int milliseconds);
+    int transferTimeout() const { return m_timeoutMs; }
+
+    // Trust one certificate that fails verification (see CertificatePin for the accepted forms);
+    // empty to trust only what the system trusts. Takes effect for the next request: cached
+    // connections are dropped so none accepted under an old pin is reused.
+    void setPinnedCertificateSha256(const QByteArray &sha256);
+    QByteArray pinnedCertificateSha256() const { return m_pin.digest(); }
+
+    // --- Identity and catalog (viewer) ---
+    ApiRequest *whoAmI(QObject *context, Callback<WhoAmI> callback);
+    ApiRequest *vendors(QObject *context, Callback<VendorCatalog> callback);
+
+    // --- Vault keys ---
+    // POST /v1/keys (issuer). Sends request.idempotencyKey as the Idempotency-Key header when set.
+    ApiRequest *issueKey(const IssueKeyRequest &request, QObject *context,
+                         Callback<IssuedKey> callback);
+    // GET /v1/keys (viewer).
+    ApiRequest *listKeys(const KeyQuery &query, QObject *context, Callback<KeyPage> callback);
+    // GET /v1/keys/{keyId} (viewer).
+    ApiRequest *key(const QString &keyId, QObject *context, Callback<VaultKey> callback);
+    // DELETE /v1/keys/{keyId} (operator). Idempotent on the server.
+    ApiRequest *revokeKey(const QString &keyId, QObject *context, Callback<RevokeResult> callback);
+    // POST /v1/keys/revoke (operator).
+    ApiRequest *revokeKeys(const BulkRevokeRequest &request, QObject *context,
+                           Callback<BulkRevokeResult> callback);
+
+    // --- Audit and statistics (viewer) ---
+    ApiRequest *audit(const AuditQuery &query, QObject *context, Callback<AuditPage> callback);
+    ApiRequest *todayStats(QObject *context, Callback<TodayStats> callback);
+
+    // --- Admin keys (admin) ---
+    ApiRequest *adminKeys(QObject *context, Callback<QList<AdminKeyInfo>> callback);
+    ApiRequest *createAdminKey(const QString &name, AdminRole role, QObject *context,
+                               Callback<CreatedAdminKey> callback);
+    ApiRequest *revokeAdminKey(const QString &id, QObject *context,
+                               Callback<AdminKeyInfo> callback);
+
+    // --- Health (no authentication) ---
+    ApiRequest *health(QObject *context, Callback<Health> callback);
+
+private:
+    // The live event stream (GET /v1/events, a later issue) will be its own class built from this
+    // client: same network access manager, base URL, admin key, timeout and pin.
+    friend class EventStream;
+
+    struct Call
+    {
+        QByteArray method;
+        QString path; // route path, segments already percent-encoded
+        QUrlQuery query;
+        QByteArray body; // JSON, for POST
+        QByteArray idempotencyKey;
+        bool authenticated = true;
+        QString failedAction; // translated "Could not ..." sentence
+    };
+
+    template<typename T>
+    ApiRequest *send(Call call, QObject *context, Callback<T> callback);
+    ApiRequest *dispatch(const Call &call, QObject *context,
+                         std::function<void(const ApiRequest::Outcome &)> completion);
+    // The URL of a route under the base URL, or an invalid URL when there is no usable base URL.
+    QUrl routeUrl(const QString &path, const QUrlQuery &query) const;
+    // Headers every request carries: Accept, User-Agent, Authorization (when asked), and the
+    // transfer timeout and redirect policy.
+    QNetworkRequest prepareRequest(const QUrl &url, bool authenticated) const;
+
+    QNetworkAccessManager *m_network = nullptr;
+    QUrl m_baseUrl;
+    QString m_adminKey;
+    int m_timeoutMs = DefaultTransferTimeoutMs;
+    CertificatePin m_pin;
+};
+
+} // namespace keybrake::client

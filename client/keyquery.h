@@ -1,0 +1,27 @@
+#pragma once
+
+#include "client/vaultkey.h"
+
+#include <QString>
+#include <QUrlQuery>
+
+#include <optional>
+
+namespace keybrake::client {
+
+// Filters and paging of GET /v1/keys (newest first). Empty members are not sent.
+struct KeyQuery
+{
+    std::optional<KeyStatus> status;
+    QString vendor;
+    QString labelPrefix; // agent_run_label starts with this
+    QString q; // substring of the name or the label
+    int limit = 0; // 0: the server's default (100); at most 1000
+    QString cursor; // KeyPage::nextCursor of the previous page
+
+    QUrlQuery toUrlQuery() const;
+
+    friend bool operator==(const KeyQuery &, const KeyQuery &) = default;
+};
+
+} // namespace keybrake::client
