@@ -1,6 +1,6 @@
-#include "application.h"
+#include "app/application.h"
 
-#include "keybrakeresources.h"
+#include "resources/keybrakeresources.h"
 
 #include <QCommandLineParser>
 #include <QIcon>

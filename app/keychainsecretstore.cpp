@@ -1,4 +1,4 @@
-#include "keychainsecretstore.h"
+#include "app/keychainsecretstore.h"
 
 #include <QLoggingCategory>
 #include <QPointer>

@@ -1,4 +1,4 @@
-#include "memorysecretstore.h"
+#include "app/memorysecretstore.h"
 
 #include <QPointer>
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "secretstore.h"
+#include "models/secretstore.h"
 
 #include <QHash>
 

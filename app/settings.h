@@ -1,7 +1,7 @@
 #pragma once
 
-#include "serverprofile.h"
-#include "timeformatter.h"
+#include "models/serverprofile.h"
+#include "models/timeformatter.h"
 
 #include <QObject>
 #include <QVariant>

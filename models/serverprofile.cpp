@@ -1,4 +1,4 @@
-#include "serverprofile.h"
+#include "models/serverprofile.h"
 
 #include <QCoreApplication>
 #include <QUuid>

@@ -1,4 +1,4 @@
-#include "timeformatter.h"
+#include "models/timeformatter.h"
 
 #include <QTimeZone>
 

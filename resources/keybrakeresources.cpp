@@ -1,4 +1,4 @@
-#include "keybrakeresources.h"
+#include "resources/keybrakeresources.h"
 
 #include <QtGlobal>
 

@@ -1,6 +1,6 @@
-#include "themedicon.h"
+#include "ui/themedicon.h"
 
-#include "keybrakeresources.h"
+#include "resources/keybrakeresources.h"
 
 #include <QApplication>
 #include <QFile>

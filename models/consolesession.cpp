@@ -1,0 +1,110 @@
+#include "models/consolesession.h"
+
+#include "client/keybrakeclient.h"
+#include "models/connectionmonitor.h"
+
+namespace keybrake {
+
+using client::AdminRole;
+
+ConsoleSession::ConsoleSession(const ServerProfile &profile, const QString &adminKey,
+                               QObject *parent)
+    : QObject(parent)
+    , m_profile(profile)
+    , m_client(new client::KeybrakeClient(this))
+    , m_monitor(new ConnectionMonitor(m_client, this))
+{
+    m_client->setBaseUrl(profile.url);
+    m_client->setAdminKey(adminKey);
+    m_client->setPinnedCertificateSha256(profile.pinnedCertificateSha256);
+    connect(m_monitor, &ConnectionMonitor::stateChanged, this, &ConsoleSession::permissionsChanged);
+    // Each reconnection asks again who the key is: it may have been replaced or re-roled.
+    connect(m_monitor, &ConnectionMonitor::stateChanged, this, [this](ConnectionMonitor::State s) {
+        if (s == ConnectionMonitor::State::Live && !m_whoAmI)
+            loadIdentity();
+        if (s == ConnectionMonitor::State::Live && !m_hasCatalog)
+            loadCatalog();
+    });
+}
+
+ConsoleSession::~ConsoleSession() = default;
+
+void ConsoleSession::start()
+{
+    loadIdentity();
+    loadCatalog();
+    m_monitor->start();
+}
+
+std::optional<AdminRole> ConsoleSession::role() const
+{
+    if (!m_whoAmI)
+        return std::nullopt;
+    return m_whoAmI->role;
+}
+
+void ConsoleSession::loadCatalog()
+{
+    m_monitor->track(
+        m_client->vendors(this, [this](const client::Result<client::VendorCatalog> &r) {
+            if (!r)
+                return;
+            m_catalog = *r;
+            m_hasCatalog = true;
+            Q_EMIT catalogChanged();
+        }));
+}
+
+void ConsoleSession::setTimeZoneDisplay(TimeZoneDisplay zone)
+{
+    if (zone == m_time.zone())
+        return;
+    m_time.setZone(zone);
+    Q_EMIT timeFormatterChanged(m_time);
+}
+
+QString ConsoleSession::blockedReason(AdminRole required) const
+{
+    if (!m_whoAmI)
+        return tr("Waiting for the server to say what this admin key may do.");
+    if (!m_whoAmI->can(required)) {
+        return tr("Needs the %1 role; this admin key (%2) is a %3.")
+            .arg(roleDisplayName(required), m_whoAmI->name, roleDisplayName(m_whoAmI->role));
+    }
+    if (required != AdminRole::Viewer && !m_monitor->writesAllowed())
+        return m_monitor->writesBlockedReason();
+    return {};
+}
+
+QString ConsoleSession::roleDisplayName(AdminRole role)
+{
+    switch (role) {
+    case AdminRole::Viewer:
+        return tr("viewer");
+    case AdminRole::Issuer:
+        return tr("issuer");
+    case AdminRole::Operator:
+        return tr("operator");
+    case AdminRole::Admin:
+        return tr("admin");
+    }
+    return {};
+}
+
+void ConsoleSession::loadIdentity()
+{
+    m_monitor->track(m_client->whoAmI(this, [this](const client::Result<client::WhoAmI> &r) {
+        if (!r) {
+            Q_EMIT identityFailed(r.error());
+            return;
+        }
+        const bool changed = !m_whoAmI || !(*m_whoAmI == *r);
+        m_whoAmI = *r;
+        if (changed) {
+            Q_EMIT identityChanged();
+            Q_EMIT permissionsChanged();
+        }
+    }));
+}
+
+} // namespace keybrake

@@ -1,0 +1,57 @@
+#pragma once
+
+#include "client/keyquery.h"
+
+#include <QCollator>
+#include <QSortFilterProxyModel>
+
+namespace keybrake {
+
+// Search, status and vendor filters and sorting by raw values over VaultKeyTableModel.
+//
+// The same filters also go to the server (serverQuery()), so paging fetches matching keys; the
+// proxy applies them again locally so a key whose status changes leaves the view at once. A key
+// this console is revoking or has just revoked stays visible whatever the filter, so the user
+// sees the answer to their click.
+class VaultKeyFilterProxyModel : public QSortFilterProxyModel
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(VaultKeyFilterProxyModel)
+
+public:
+    enum class StatusFilter {
+        All,
+        Active, // live keys: active, near cap and capped
+        Capped,
+        Revoked,
+        Expired,
+    };
+    Q_ENUM(StatusFilter)
+
+    explicit VaultKeyFilterProxyModel(QObject *parent = nullptr);
+    ~VaultKeyFilterProxyModel() override;
+
+    void setSearchText(const QString &text);
+    QString searchText() const { return m_search; }
+    void setStatusFilter(StatusFilter filter);
+    StatusFilter statusFilter() const { return m_status; }
+    void setVendorFilter(const QString &vendor); // empty: all vendors
+    QString vendorFilter() const { return m_vendor; }
+
+    // The filters as GET /v1/keys parameters.
+    client::KeyQuery serverQuery() const;
+
+    static QString statusFilterName(StatusFilter filter);
+
+protected:
+    bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
+    bool lessThan(const QModelIndex &left, const QModelIndex &right) const override;
+
+private:
+    QString m_search;
+    StatusFilter m_status = StatusFilter::All;
+    QString m_vendor;
+    QCollator m_collator;
+};
+
+} // namespace keybrake
