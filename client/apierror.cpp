@@ -37,6 +37,13 @@ bool isTlsError(QNetworkReply::NetworkError error)
     return error == QNetworkReply::SslHandshakeFailedError;
 }
 
+// Errors below 200 are about the connection (1-99) or a proxy (101-199); the rest are Qt's
+// reading of an HTTP status, which the status itself says better.
+bool isTransportError(QNetworkReply::NetworkError error)
+{
+    return error > QNetworkReply::NoError && error < QNetworkReply::ContentAccessDenied;
+}
+
 bool isTimeoutError(QNetworkReply::NetworkError error)
 {
     // Qt 6.4 reports a fired transfer timeout as OperationCanceledError (the reply aborts itself);
@@ -163,7 +170,7 @@ ApiError ApiError::fromReply(const ReplyOutcome &outcome, const QString &failedA
         error.message = join({failedAction, why, todo});
         return error;
     }
-    if (outcome.httpStatus == 0) {
+    if (outcome.httpStatus == 0 || isTransportError(outcome.networkError)) {
         error.kind = Kind::Network;
         if (!outcome.networkErrorString.isEmpty())
             error.details.insert(u"network_error", outcome.networkErrorString);

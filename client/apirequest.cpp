@@ -106,7 +106,8 @@ void ApiRequest::onReplyFinished()
     facts.networkError = reply->error();
     facts.networkErrorString = reply->errorString();
     facts.httpStatus = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    facts.body = reply->readAll();
+    if (reply->isOpen()) // not after abort()
+        facts.body = reply->readAll();
     facts.requestId = QString::fromLatin1(reply->rawHeader("X-Request-Id"));
     facts.cancelled = m_cancelled;
     facts.certificateSha256 = m_peerFingerprint;
