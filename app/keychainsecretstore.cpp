@@ -44,11 +44,14 @@ SecretStore::Result resultOf(const QKeychain::Job &job)
     const QString text = job.errorString();
     if (text.contains(QLatin1String("org.freedesktop.secrets"))
         || text.contains(QLatin1String("autolaunch"), Qt::CaseInsensitive)
+        || text.contains(QLatin1String("Could not connect"))
         || text.contains(QLatin1String("No such interface"))
         || text.contains(QLatin1String("ServiceUnknown"))
         || text.contains(QLatin1String("Unknown error"))) {
         result.status = SecretStore::Status::NoBackend;
     } else if (text.contains(QLatin1String("locked"), Qt::CaseInsensitive)
+               // gnome-keyring without a login collection (never unlocked in this session)
+               || text.contains(QLatin1String("Object does not exist at path"))
                || text.contains(QLatin1String("dismissed"), Qt::CaseInsensitive)) {
         result.status = SecretStore::Status::AccessDenied;
     } else {
