@@ -86,7 +86,7 @@ void ApiRequest::onSslErrors(const QList<QSslError> &errors)
 
     const QList<QSslError> forgiven = m_pin.forgivable(peer, errors);
     if (!forgiven.isEmpty() && forgiven.size() == errors.size()) {
-        qCDebug(lcClient).noquote()
+        qCInfo(lcClient).noquote()
             << m_method << m_path << "accepting the pinned certificate" << m_peerFingerprint;
         m_reply->ignoreSslErrors(forgiven);
         return;
@@ -137,17 +137,19 @@ void ApiRequest::complete(const Outcome &outcome)
         return;
     m_finished = true;
     const qint64 latencyMs = m_latency.elapsed();
+    const QString requestId = outcome.requestId.isEmpty() ? QStringLiteral("-") : outcome.requestId;
     if (outcome.error) {
+        const ApiError &error = *outcome.error;
+        const QString status = error.httpStatus ? QStringLiteral("HTTP %1").arg(error.httpStatus)
+                                                : QStringLiteral("no HTTP answer");
         qCInfo(lcClient).noquote().nospace()
-            << m_method << ' ' << m_path << " failed: " << ApiError::kindName(outcome.error->kind)
-            << ' ' << outcome.error->httpStatus << ' ' << outcome.error->code << " in " << latencyMs
-            << " ms, request id "
-            << (outcome.requestId.isEmpty() ? QStringLiteral("-") : outcome.requestId);
+            << m_method << ' ' << m_path << " failed: " << ApiError::kindName(error.kind) << ", "
+            << status << (error.code.isEmpty() ? QString() : u", code "_qs + error.code) << ", "
+            << latencyMs << " ms, request id " << requestId;
     } else {
-        qCDebug(lcClient).noquote().nospace()
-            << m_method << ' ' << m_path << ' ' << outcome.httpStatus << " in " << latencyMs
-            << " ms, request id "
-            << (outcome.requestId.isEmpty() ? QStringLiteral("-") : outcome.requestId);
+        qCInfo(lcClient).noquote().nospace()
+            << m_method << ' ' << m_path << ' ' << outcome.httpStatus << ", " << latencyMs
+            << " ms, request id " << requestId;
     }
 
     // Moved out first: the callback may drop the last reference to things it captured.
