@@ -144,8 +144,8 @@ void ApiRequest::complete(const Outcome &outcome)
                                                 : QStringLiteral("no HTTP answer");
         qCInfo(lcClient).noquote().nospace()
             << m_method << ' ' << m_path << " failed: " << ApiError::kindName(error.kind) << ", "
-            << status << (error.code.isEmpty() ? QString() : u", code "_qs + error.code) << ", "
-            << latencyMs << " ms, request id " << requestId;
+            << status << (error.code.isEmpty() ? QString() : QStringLiteral(", code ") + error.code)
+            << ", " << latencyMs << " ms, request id " << requestId;
     } else {
         qCInfo(lcClient).noquote().nospace()
             << m_method << ' ' << m_path << ' ' << outcome.httpStatus << ", " << latencyMs

@@ -27,6 +27,7 @@
 
 using namespace keybrake;
 using namespace keybrake::client;
+using namespace Qt::StringLiterals;
 using Kind = ApiError::Kind;
 
 namespace {
@@ -388,7 +389,7 @@ private Q_SLOTS:
         QUrl base = peer.url();
         base.setPath(QStringLiteral("/keybrake/"));
         auto client = makeClient(base);
-        client->setAdminKey(u"  "_qs + kAdminKey + u"\n"_qs); // pasted with stray whitespace
+        client->setAdminKey(u"  "_s + kAdminKey + u"\n"_s); // pasted with stray whitespace
 
         KeyQuery query;
         query.labelPrefix = QStringLiteral("sqs/a+b c");

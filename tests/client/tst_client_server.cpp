@@ -12,6 +12,7 @@
 
 using namespace keybrake;
 using namespace keybrake::client;
+using namespace Qt::StringLiterals;
 using Kind = ApiError::Kind;
 
 namespace {
@@ -465,11 +466,11 @@ private Q_SLOTS:
         QTest::addColumn<qint64>("capMicros");
         QTest::addColumn<QString>("vendor");
         QTest::addColumn<QString>("field");
-        QTest::newRow("zero cap") << qint64(0) << u"stripe"_qs << u"daily_usd_cap"_qs;
+        QTest::newRow("zero cap") << qint64(0) << u"stripe"_s << u"daily_usd_cap"_s;
         QTest::newRow("cap above maximum")
-            << qint64(Usd::fromDollars(10001).micros()) << u"stripe"_qs << u"daily_usd_cap"_qs;
+            << qint64(Usd::fromDollars(10001).micros()) << u"stripe"_s << u"daily_usd_cap"_s;
         QTest::newRow("unknown vendor")
-            << qint64(Usd::fromDollars(5).micros()) << u"paypal"_qs << u"vendor"_qs;
+            << qint64(Usd::fromDollars(5).micros()) << u"paypal"_s << u"vendor"_s;
     }
     void validationErrorsNameTheField()
     {

@@ -12,6 +12,7 @@
 
 using namespace keybrake;
 using namespace keybrake::client;
+using namespace Qt::StringLiterals;
 
 namespace {
 
@@ -87,10 +88,10 @@ private Q_SLOTS:
         QCOMPARE(key.keyHint, QStringLiteral("vault_key_…a1b2"));
         QCOMPARE(key.dailyUsdCap, Usd::fromDollars(100));
         QCOMPARE(key.allowedEndpoints,
-                 QStringList({u"POST /v1/payment_intents"_qs, u"customers.list"_qs}));
-        QCOMPARE(key.scope.stripeCustomers, QStringList {u"cus_123"_qs});
+                 QStringList({u"POST /v1/payment_intents"_s, u"customers.list"_s}));
+        QCOMPARE(key.scope.stripeCustomers, QStringList {u"cus_123"_s});
         QVERIFY(key.scope.twilioFromNumbers.isEmpty());
-        QCOMPARE(key.metadata.value(u"team"_qs), u"billing");
+        QCOMPARE(key.metadata.value(u"team"_s), u"billing");
         QCOMPARE(key.createdAt, utc("2026-11-28T14:03:05.123Z"));
         QCOMPARE(key.createdAt.timeSpec(), Qt::UTC);
         QCOMPARE(key.createdAt.time().msec(), 123);
@@ -112,19 +113,19 @@ private Q_SLOTS:
         QCOMPARE(encoded.value(u"daily_usd_cap").toDouble(), 100.0);
         QCOMPARE(encoded.value(u"status").toString(), u"active");
         // Empty scope lists are left out, as the server writes them.
-        QCOMPARE(encoded.value(u"scope").toObject().keys(), QStringList {u"stripe_customers"_qs});
+        QCOMPARE(encoded.value(u"scope").toObject().keys(), QStringList {u"stripe_customers"_s});
     }
 
     void everyKeyStatus_data()
     {
         QTest::addColumn<QString>("wire");
         QTest::addColumn<KeyStatus>("status");
-        QTest::newRow("active") << u"active"_qs << KeyStatus::Active;
-        QTest::newRow("capped") << u"capped"_qs << KeyStatus::Capped;
-        QTest::newRow("revoked") << u"revoked"_qs << KeyStatus::Revoked;
-        QTest::newRow("expired") << u"expired"_qs << KeyStatus::Expired;
+        QTest::newRow("active") << u"active"_s << KeyStatus::Active;
+        QTest::newRow("capped") << u"capped"_s << KeyStatus::Capped;
+        QTest::newRow("revoked") << u"revoked"_s << KeyStatus::Revoked;
+        QTest::newRow("expired") << u"expired"_s << KeyStatus::Expired;
         // A status added by a newer server is shown as unknown, not a failed page.
-        QTest::newRow("newer server") << u"suspended"_qs << KeyStatus::Unknown;
+        QTest::newRow("newer server") << u"suspended"_s << KeyStatus::Unknown;
     }
     void everyKeyStatus()
     {
@@ -140,7 +141,7 @@ private Q_SLOTS:
     void issuedKeyCarriesTheSecret()
     {
         QJsonObject object = QJsonDocument::fromJson(json(kKeyObject)).object();
-        object.insert(u"vault_key", u"vault_key_0123456789abcdefghijABCDEFGHIJxyz"_qs);
+        object.insert(u"vault_key", u"vault_key_0123456789abcdefghijABCDEFGHIJxyz"_s);
         const IssuedKey issued = roundTrip<IssuedKey>(QJsonDocument(object).toJson());
         QCOMPARE(issued.vaultKey, u"vault_key_0123456789abcdefghijABCDEFGHIJxyz");
         QCOMPARE(issued.key.keyId, u"vk_abcdefghijklmnopqrstuvwx");
@@ -169,20 +170,20 @@ private Q_SLOTS:
         QCOMPARE(request.dailyUsdCap, Usd::fromDollars(100));
         QCOMPARE(request.expiresIn, std::chrono::minutes(15));
         QVERIFY(!request.expiresAt.isValid());
-        QCOMPARE(request.scope.stripeAccounts, QStringList {u"acct_1"_qs});
-        QCOMPARE(request.scope.twilioFromNumbers, QStringList {u"+15550001111"_qs});
-        QCOMPARE(request.metadata.value(u"any"_qs), u"string map");
+        QCOMPARE(request.scope.stripeAccounts, QStringList {u"acct_1"_s});
+        QCOMPARE(request.scope.twilioFromNumbers, QStringList {u"+15550001111"_s});
+        QCOMPARE(request.metadata.value(u"any"_s), u"string map");
     }
 
     void issueKeyRequestBody()
     {
         IssueKeyRequest request;
-        request.vendor = u"resend"_qs;
+        request.vendor = u"resend"_s;
         request.dailyUsdCap = Usd::fromMicros(400);
-        request.allowedEndpoints = {u"emails.send"_qs};
+        request.allowedEndpoints = {u"emails.send"_s};
         request.expiresIn = std::chrono::hours(2);
-        request.agentRunLabel = u"sqs/msg-1"_qs;
-        request.idempotencyKey = u"msg-1"_qs;
+        request.agentRunLabel = u"sqs/msg-1"_s;
+        request.idempotencyKey = u"msg-1"_s;
         const QJsonObject body = request.toJson();
         QCOMPARE(body.value(u"expires_in").toInteger(), 7200);
         QCOMPARE(body.value(u"daily_usd_cap").toDouble(), 0.0004);
@@ -203,18 +204,18 @@ private Q_SLOTS:
     {
         QTest::addColumn<QJsonValue>("wire");
         QTest::addColumn<qint64>("seconds");
-        QTest::newRow("90s") << QJsonValue(u"90s"_qs) << qint64(90);
-        QTest::newRow("15m") << QJsonValue(u"15m"_qs) << qint64(900);
-        QTest::newRow("2h") << QJsonValue(u"2h"_qs) << qint64(7200);
-        QTest::newRow("1d") << QJsonValue(u"1d"_qs) << qint64(86400);
-        QTest::newRow("digits") << QJsonValue(u"900"_qs) << qint64(900);
+        QTest::newRow("90s") << QJsonValue(u"90s"_s) << qint64(90);
+        QTest::newRow("15m") << QJsonValue(u"15m"_s) << qint64(900);
+        QTest::newRow("2h") << QJsonValue(u"2h"_s) << qint64(7200);
+        QTest::newRow("1d") << QJsonValue(u"1d"_s) << qint64(86400);
+        QTest::newRow("digits") << QJsonValue(u"900"_s) << qint64(900);
         QTest::newRow("integer") << QJsonValue(900) << qint64(900);
         QTest::newRow("zero") << QJsonValue(0) << qint64(-1);
-        QTest::newRow("negative") << QJsonValue(u"-5m"_qs) << qint64(-1);
+        QTest::newRow("negative") << QJsonValue(u"-5m"_s) << qint64(-1);
         QTest::newRow("fraction") << QJsonValue(1.5) << qint64(-1);
-        QTest::newRow("unit only") << QJsonValue(u"m"_qs) << qint64(-1);
-        QTest::newRow("unknown unit") << QJsonValue(u"3w"_qs) << qint64(-1);
-        QTest::newRow("plus sign") << QJsonValue(u"+5m"_qs) << qint64(-1);
+        QTest::newRow("unit only") << QJsonValue(u"m"_s) << qint64(-1);
+        QTest::newRow("unknown unit") << QJsonValue(u"3w"_s) << qint64(-1);
+        QTest::newRow("plus sign") << QJsonValue(u"+5m"_s) << qint64(-1);
     }
     void durations()
     {
@@ -284,7 +285,7 @@ private Q_SLOTS:
         QCOMPARE(row.action, u"key.revoked");
         QCOMPARE(row.actor, u"ak_1");
         QCOMPARE(QJsonDocument::fromJson(row.detail.toUtf8()).object().value(u"label_prefix"),
-                 QJsonValue(u"lambda/"_qs));
+                 QJsonValue(u"lambda/"_s));
     }
 
     void auditPage()
@@ -343,12 +344,12 @@ private Q_SLOTS:
           "max_daily_usd_cap": 10000, "max_expires_in_s": 2592000, "spend_timezone": "UTC"
         })"));
         QCOMPARE(catalog.vendors.size(), 2);
-        QVERIFY(catalog.find(u"stripe"_qs));
-        QVERIFY(catalog.find(u"stripe"_qs)->credentialConfigured);
-        QCOMPARE(catalog.find(u"stripe"_qs)->operations.size(), 2);
-        QVERIFY(catalog.find(u"stripe"_qs)->operations.at(0).moneyMoving);
-        QVERIFY(!catalog.find(u"stripe"_qs)->operations.at(1).moneyMoving);
-        QVERIFY(!catalog.find(u"twilio"_qs));
+        QVERIFY(catalog.find(u"stripe"_s));
+        QVERIFY(catalog.find(u"stripe"_s)->credentialConfigured);
+        QCOMPARE(catalog.find(u"stripe"_s)->operations.size(), 2);
+        QVERIFY(catalog.find(u"stripe"_s)->operations.at(0).moneyMoving);
+        QVERIFY(!catalog.find(u"stripe"_s)->operations.at(1).moneyMoving);
+        QVERIFY(!catalog.find(u"twilio"_s));
         QCOMPARE(catalog.maxDailyUsdCap, Usd::fromDollars(10000));
         QCOMPARE(catalog.maxExpiresInSeconds, 2592000);
     }
@@ -369,8 +370,8 @@ private Q_SLOTS:
           "held_usd": 0, "revoked_at": "2026-11-28T14:05:01.337Z"
         })"));
         QCOMPARE(bulk.revoked, 2);
-        QCOMPARE(bulk.keyIds, QStringList({u"vk_a"_qs, u"vk_b"_qs}));
-        QCOMPARE(bulk.notFound, QStringList {u"vk_zz"_qs});
+        QCOMPARE(bulk.keyIds, QStringList({u"vk_a"_s, u"vk_b"_s}));
+        QCOMPARE(bulk.notFound, QStringList {u"vk_zz"_s});
 
         const BulkRevokeResult dryRun = roundTrip<BulkRevokeResult>(json(
             R"({"revoked": 3, "key_ids": ["a", "b", "c"], "not_found": [], "dry_run": true,
@@ -381,12 +382,12 @@ private Q_SLOTS:
 
     void bulkRevokeRequestBodies()
     {
-        const QJsonObject byIds = BulkRevokeRequest::byIds({u"vk_a"_qs, u"vk_b"_qs}).toJson();
-        QCOMPARE(byIds.keys(), QStringList {u"key_ids"_qs});
+        const QJsonObject byIds = BulkRevokeRequest::byIds({u"vk_a"_s, u"vk_b"_s}).toJson();
+        QCOMPARE(byIds.keys(), QStringList {u"key_ids"_s});
         QCOMPARE(byIds.value(u"key_ids").toArray().size(), 2);
 
         const QJsonObject byPrefix =
-            BulkRevokeRequest::byLabelPrefix(u"lambda/billing/"_qs, u"stripe"_qs, true).toJson();
+            BulkRevokeRequest::byLabelPrefix(u"lambda/billing/"_s, u"stripe"_s, true).toJson();
         QCOMPARE(byPrefix.value(u"label_prefix").toString(), u"lambda/billing/");
         QCOMPARE(byPrefix.value(u"vendor").toString(), u"stripe");
         QCOMPARE(byPrefix.value(u"dry_run").toBool(), true);
@@ -394,8 +395,7 @@ private Q_SLOTS:
 
         const BulkRevokeRequest parsed =
             roundTrip<BulkRevokeRequest>(QJsonDocument(byPrefix).toJson());
-        QCOMPARE(parsed,
-                 BulkRevokeRequest::byLabelPrefix(u"lambda/billing/"_qs, u"stripe"_qs, true));
+        QCOMPARE(parsed, BulkRevokeRequest::byLabelPrefix(u"lambda/billing/"_s, u"stripe"_s, true));
     }
 
     void adminKeys()
@@ -411,7 +411,7 @@ private Q_SLOTS:
         QVERIFY(!list.at(0).isRevoked());
 
         QJsonObject created = QJsonDocument::fromJson(json(adminKey)).object();
-        created.insert(u"api_key", u"kb_0123456789012345678901234567890123456789"_qs);
+        created.insert(u"api_key", u"kb_0123456789012345678901234567890123456789"_s);
         const CreatedAdminKey fresh = roundTrip<CreatedAdminKey>(QJsonDocument(created).toJson());
         QCOMPARE(fresh.apiKey, u"kb_0123456789012345678901234567890123456789");
         QCOMPARE(fresh.key.id, u"ak_abcdefghijklmnopqrstuvwx");
@@ -468,46 +468,44 @@ private Q_SLOTS:
                           QJsonDocument::fromJson(QByteArray("[") + value + "]").array().at(0));
             return "{\"data\": [" + ok + ", " + QJsonDocument(object).toJson() + "]}";
         };
-        QTest::newRow("not JSON") << QByteArray("<html>502 Bad Gateway</html>") << u"not JSON"_qs;
-        QTest::newRow("empty") << QByteArray() << u"empty body"_qs;
-        QTest::newRow("truncated") << ok.left(ok.size() / 2) << u"not JSON"_qs;
-        QTest::newRow("array instead of object")
-            << QByteArray("[1, 2]") << u"expected an object"_qs;
-        QTest::newRow("data not an array") << QByteArray(R"({"data": {}})") << u"data"_qs;
-        QTest::newRow("data missing") << QByteArray(R"({"next_cursor": null})") << u"data"_qs;
+        QTest::newRow("not JSON") << QByteArray("<html>502 Bad Gateway</html>") << u"not JSON"_s;
+        QTest::newRow("empty") << QByteArray() << u"empty body"_s;
+        QTest::newRow("truncated") << ok.left(ok.size() / 2) << u"not JSON"_s;
+        QTest::newRow("array instead of object") << QByteArray("[1, 2]") << u"expected an object"_s;
+        QTest::newRow("data not an array") << QByteArray(R"({"data": {}})") << u"data"_s;
+        QTest::newRow("data missing") << QByteArray(R"({"next_cursor": null})") << u"data"_s;
         QTest::newRow("cap as string")
-            << with("daily_usd_cap", "\"100\"") << u"data[1].daily_usd_cap"_qs;
+            << with("daily_usd_cap", "\"100\"") << u"data[1].daily_usd_cap"_s;
         QTest::newRow("seven decimals")
-            << with("spent_today_usd", "0.0000001") << u"data[1].spent_today_usd"_qs;
-        QTest::newRow("cap null") << with("daily_usd_cap", "null") << u"data[1].daily_usd_cap"_qs;
-        QTest::newRow("fractional count")
-            << with("calls_today", "1.5") << u"data[1].calls_today"_qs;
+            << with("spent_today_usd", "0.0000001") << u"data[1].spent_today_usd"_s;
+        QTest::newRow("cap null") << with("daily_usd_cap", "null") << u"data[1].daily_usd_cap"_s;
+        QTest::newRow("fractional count") << with("calls_today", "1.5") << u"data[1].calls_today"_s;
         QTest::newRow("count as string")
-            << with("calls_today", "\"7\"") << u"data[1].calls_today"_qs;
+            << with("calls_today", "\"7\"") << u"data[1].calls_today"_s;
         QTest::newRow("time not RFC 3339")
-            << with("created_at", "\"yesterday\"") << u"data[1].created_at"_qs;
+            << with("created_at", "\"yesterday\"") << u"data[1].created_at"_s;
         QTest::newRow("time without offset")
-            << with("created_at", "\"2026-11-28T14:03:05.123\"") << u"data[1].created_at"_qs;
+            << with("created_at", "\"2026-11-28T14:03:05.123\"") << u"data[1].created_at"_s;
         QTest::newRow("time as number")
-            << with("expires_at", "1764338585") << u"data[1].expires_at"_qs;
-        QTest::newRow("status as number") << with("status", "5") << u"data[1].status"_qs;
-        QTest::newRow("key id missing") << with("key_id", "null") << u"data[1].key_id"_qs;
+            << with("expires_at", "1764338585") << u"data[1].expires_at"_s;
+        QTest::newRow("status as number") << with("status", "5") << u"data[1].status"_s;
+        QTest::newRow("key id missing") << with("key_id", "null") << u"data[1].key_id"_s;
         QTest::newRow("endpoint not a string")
-            << with("allowed_endpoints", "[\"a\", 1]") << u"data[1].allowed_endpoints[1]"_qs;
+            << with("allowed_endpoints", "[\"a\", 1]") << u"data[1].allowed_endpoints[1]"_s;
         QTest::newRow("metadata value not a string")
-            << with("metadata", "{\"n\": 1}") << u"data[1].metadata.n"_qs;
-        QTest::newRow("scope not an object") << with("scope", "[]") << u"data[1].scope"_qs;
+            << with("metadata", "{\"n\": 1}") << u"data[1].metadata.n"_s;
+        QTest::newRow("scope not an object") << with("scope", "[]") << u"data[1].scope"_s;
         QTest::newRow("scope list of numbers") << with("scope", "{\"stripe_customers\": [1]}")
-                                               << u"data[1].scope.stripe_customers[0]"_qs;
+                                               << u"data[1].scope.stripe_customers[0]"_s;
         QTest::newRow("next cursor as number")
-            << QByteArray(R"({"data": [], "next_cursor": 5})") << u"next_cursor"_qs;
+            << QByteArray(R"({"data": [], "next_cursor": 5})") << u"next_cursor"_s;
     }
     void malformedBodiesAreParseErrors()
     {
         QFETCH(QByteArray, body);
         QFETCH(QString, where);
         const Result<KeyPage> page =
-            JsonCodec::decode<KeyPage>(body, u"Could not load the vault keys."_qs, 200, u"r-1"_qs);
+            JsonCodec::decode<KeyPage>(body, u"Could not load the vault keys."_s, 200, u"r-1"_s);
         QVERIFY(!page.isOk());
         const ApiError &error = page.error();
         QCOMPARE(error.kind, ApiError::Kind::Parse);
@@ -522,8 +520,8 @@ private Q_SLOTS:
     void unknownFieldsAreIgnored()
     {
         QJsonObject object = QJsonDocument::fromJson(json(kKeyObject)).object();
-        object.insert(u"future_field", QJsonObject {{u"nested"_qs, QJsonArray {1, 2}}});
-        object.insert(u"spend_window", u"2026-11-28"_qs);
+        object.insert(u"future_field", QJsonObject {{u"nested"_s, QJsonArray {1, 2}}});
+        object.insert(u"spend_window", u"2026-11-28"_s);
         const Result<VaultKey> key = JsonCodec::decode<VaultKey>(QJsonDocument(object).toJson());
         QVERIFY(key.isOk());
         QCOMPARE(*key, roundTrip<VaultKey>(json(kKeyObject)));
@@ -532,7 +530,7 @@ private Q_SLOTS:
     void timesWithOffsetsBecomeUtc()
     {
         QJsonObject object = QJsonDocument::fromJson(json(kKeyObject)).object();
-        object.insert(u"created_at", u"2026-11-28T15:03:05.123+01:00"_qs);
+        object.insert(u"created_at", u"2026-11-28T15:03:05.123+01:00"_s);
         const Result<VaultKey> key = JsonCodec::decode<VaultKey>(QJsonDocument(object).toJson());
         QVERIFY(key.isOk());
         QCOMPARE(key->createdAt.timeSpec(), Qt::UTC);
@@ -544,18 +542,18 @@ private Q_SLOTS:
         KeyQuery query;
         QVERIFY(query.toUrlQuery().isEmpty());
         query.status = KeyStatus::Capped;
-        query.vendor = u"twilio"_qs;
-        query.labelPrefix = u"sqs/"_qs;
-        query.q = u"night run"_qs;
+        query.vendor = u"twilio"_s;
+        query.labelPrefix = u"sqs/"_s;
+        query.q = u"night run"_s;
         query.limit = 500;
-        query.cursor = u"c_1"_qs;
+        query.cursor = u"c_1"_s;
         const QUrlQuery url = query.toUrlQuery();
-        QCOMPARE(url.queryItemValue(u"status"_qs), u"capped");
-        QCOMPARE(url.queryItemValue(u"vendor"_qs), u"twilio");
-        QCOMPARE(url.queryItemValue(u"label_prefix"_qs), u"sqs/");
-        QCOMPARE(url.queryItemValue(u"q"_qs), u"night run");
-        QCOMPARE(url.queryItemValue(u"limit"_qs), u"500");
-        QCOMPARE(url.queryItemValue(u"cursor"_qs), u"c_1");
+        QCOMPARE(url.queryItemValue(u"status"_s), u"capped");
+        QCOMPARE(url.queryItemValue(u"vendor"_s), u"twilio");
+        QCOMPARE(url.queryItemValue(u"label_prefix"_s), u"sqs/");
+        QCOMPARE(url.queryItemValue(u"q"_s), u"night run");
+        QCOMPARE(url.queryItemValue(u"limit"_s), u"500");
+        QCOMPARE(url.queryItemValue(u"cursor"_s), u"c_1");
     }
 
     void auditQueryParameters()
@@ -563,16 +561,16 @@ private Q_SLOTS:
         AuditQuery query;
         QCOMPARE(query.toUrlQuery().query(), u"kind=call");
         query.kind = AuditQuery::Kind::All;
-        query.keyId = u"vk_1"_qs;
-        query.verdict = u"denied_cap"_qs;
-        query.since = QDateTime::fromString(u"2026-11-28T15:00:00.000+01:00"_qs, Qt::ISODateWithMs);
+        query.keyId = u"vk_1"_s;
+        query.verdict = u"denied_cap"_s;
+        query.since = QDateTime::fromString(u"2026-11-28T15:00:00.000+01:00"_s, Qt::ISODateWithMs);
         const QUrlQuery url = query.toUrlQuery();
-        QCOMPARE(url.queryItemValue(u"kind"_qs), u"all");
-        QCOMPARE(url.queryItemValue(u"key_id"_qs), u"vk_1");
-        QCOMPARE(url.queryItemValue(u"verdict"_qs), u"denied_cap");
-        QCOMPARE(url.queryItemValue(u"since"_qs), u"2026-11-28T14:00:00.000Z");
-        QVERIFY(!url.hasQueryItem(u"until"_qs));
-        QVERIFY(!url.hasQueryItem(u"limit"_qs));
+        QCOMPARE(url.queryItemValue(u"kind"_s), u"all");
+        QCOMPARE(url.queryItemValue(u"key_id"_s), u"vk_1");
+        QCOMPARE(url.queryItemValue(u"verdict"_s), u"denied_cap");
+        QCOMPARE(url.queryItemValue(u"since"_s), u"2026-11-28T14:00:00.000Z");
+        QVERIFY(!url.hasQueryItem(u"until"_s));
+        QVERIFY(!url.hasQueryItem(u"limit"_s));
     }
 };
 
