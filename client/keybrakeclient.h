@@ -41,8 +41,11 @@ namespace keybrake::client {
 // One method per route. Each takes a context object and a callback, sends the request and returns
 // at once; the callback runs later on this object's thread with the decoded value or an ApiError,
 // and is not run at all if the context object was destroyed meanwhile (the request is then
-// aborted). Nothing here blocks or spins an event loop, and nothing is retried: the caller (the
-// console's refresh loop) owns retry and back-off, and a POST is never resent.
+// aborted). A null context means "always call back". Cancelling (ApiRequest::cancel) calls back
+// with Kind Cancelled. Nothing here blocks or spins an event loop, and nothing is retried: the
+// caller (the console's refresh loop) owns retry and back-off, and a POST is never resent.
+// Destroying the client drops its pending calls without calling back; from inside a callback, use
+// deleteLater() for that.
 //
 // Every request has a transfer timeout. TLS verification failures are never ignored, except the
 // ones of the single certificate pinned with setPinnedCertificateSha256().
