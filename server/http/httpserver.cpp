@@ -151,14 +151,19 @@ asio::awaitable<void> HttpServer::Session::run()
         Request request = parser.release();
         const bool keepAlive = request.keep_alive();
         Response response;
+        bool closeWithoutAnswer = false;
         m_server.m_activeRequests.fetch_add(1);
         try {
             response = co_await m_server.m_handler(std::move(request), context);
+        } catch (const CloseWithoutAnswer &) {
+            closeWithoutAnswer = true;
         } catch (const std::exception &) {
             response = m_server.m_errorBody(target, 500, "internal_error",
                                             "The server failed while handling this request.");
         }
         m_server.m_activeRequests.fetch_sub(1);
+        if (closeWithoutAnswer)
+            break;
         response.keep_alive(keepAlive && !m_server.shuttingDown());
         response.prepare_payload();
         m_stream.expires_after(limits.writeTimeout);

@@ -38,6 +38,12 @@ struct RequestContext
     std::string listenerName; // "main" or "admin"
 };
 
+// Thrown by a handler to close the connection without answering: a peer that read the request and
+// then vanished (keybrake-sim's "drop" fault, which the proxy must tell apart from a refusal).
+struct CloseWithoutAnswer
+{
+};
+
 // Called once per request, on the connection's strand. It never sees a malformed or oversized
 // request: those are answered by the server itself through the ErrorBody hook.
 using Handler = std::function<boost::asio::awaitable<Response>(Request, RequestContext)>;
