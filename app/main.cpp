@@ -1,9 +1,34 @@
 #include "app/application.h"
+#include "app/consolelauncher.h"
+#include "app/keychainsecretstore.h"
+#include "app/memorysecretstore.h"
+#include "app/settings.h"
+
+#include <QTextStream>
+
+#include <cstdio>
 
 int main(int argc, char *argv[])
 {
-    if (keybrake::Application::handleInformationalArguments(argc, argv))
+    using namespace keybrake;
+    if (Application::handleInformationalArguments(argc, argv))
         return 0;
-    keybrake::Application app(argc, argv);
+    Application app(argc, argv);
+
+    LaunchOptions options;
+    QString error;
+    if (!app.parseLaunchOptions(&options, &error)) {
+        QTextStream(stderr) << error << '\n';
+        return 2;
+    }
+    Settings settings;
+    app.setThemePreference(settings.theme());
+    KeychainSecretStore keychain(Application::keychainService());
+    MemorySecretStore sessionOnly;
+    ConsoleLauncher launcher(&settings, &keychain, &sessionOnly);
+    app.setQuitOnLastWindowClosed(true);
+    QObject::connect(&launcher, &ConsoleLauncher::abandoned, &app, &QCoreApplication::quit,
+                     Qt::QueuedConnection);
+    launcher.start(options);
     return app.exec();
 }

@@ -1,0 +1,91 @@
+#pragma once
+
+#include "models/serverprofile.h"
+#include "models/timeformatter.h"
+
+#include <QMainWindow>
+
+class QAction;
+class QComboBox;
+class QLabel;
+class QListWidget;
+class QStackedWidget;
+class QToolButton;
+
+namespace keybrake {
+
+class ConnectionStatusLabel;
+class ConsoleSession;
+class EnvironmentBand;
+class OverviewPage;
+class VaultKeysPage;
+
+// The console's window: the environment band, navigation with the profile switcher at its foot,
+// the pages, and a status bar that always says how live the data is, the role, the server, the
+// environment and the time zone.
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(MainWindow)
+
+public:
+    enum class Page {
+        Overview,
+        VaultKeys,
+        Runs,
+        AuditLog,
+        Reports,
+    };
+    Q_ENUM(Page)
+
+    explicit MainWindow(ConsoleSession *session, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    void setProfiles(const QList<ServerProfile> &profiles, const QString &currentId);
+    void showPage(Page page);
+    Page currentPage() const;
+
+    ConsoleSession *session() const { return m_session; }
+    VaultKeysPage *vaultKeysPage() const { return m_vaultKeys; }
+    OverviewPage *overviewPage() const { return m_overview; }
+    EnvironmentBand *environmentBand() const { return m_band; }
+    ConnectionStatusLabel *connectionStatus() const { return m_connection; }
+    QString statusSummary() const;
+
+Q_SIGNALS:
+    void profileSwitchRequested(const QString &profileId);
+    void manageProfilesRequested();
+    void timeZoneDisplayChanged(keybrake::TimeZoneDisplay zone);
+    void closing();
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void buildMenus();
+    void buildStatusBar();
+    void updateTitle();
+    void updateStatusBar();
+    void showShortcuts();
+    void showAbout();
+    void openStopRuns();
+
+    ConsoleSession *m_session;
+    EnvironmentBand *m_band;
+    QListWidget *m_navigation;
+    QStackedWidget *m_pages;
+    QComboBox *m_profiles;
+    OverviewPage *m_overview;
+    VaultKeysPage *m_vaultKeys;
+    QLabel *m_summary = nullptr;
+    ConnectionStatusLabel *m_connection = nullptr;
+    QLabel *m_role = nullptr;
+    QLabel *m_server = nullptr;
+    QLabel *m_environment = nullptr;
+    QToolButton *m_zone = nullptr;
+    QAction *m_utcAction = nullptr;
+    QAction *m_refreshAction = nullptr;
+    QAction *m_stopRunsAction = nullptr;
+};
+
+} // namespace keybrake

@@ -1,0 +1,89 @@
+#include "ui/pagestatewidget.h"
+
+#include "ui/themedicon.h"
+
+#include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+namespace keybrake {
+
+PageStateWidget::PageStateWidget(QWidget *parent)
+    : QWidget(parent)
+    , m_icon(new QLabel(this))
+    , m_title(new QLabel(this))
+    , m_text(new QLabel(this))
+    , m_busy(new QProgressBar(this))
+    , m_action(new QPushButton(this))
+{
+    setObjectName(QStringLiteral("pageStateWidget"));
+    auto *layout = new QVBoxLayout(this);
+    layout->addStretch(2);
+    m_icon->setAlignment(Qt::AlignCenter);
+    QFont titleFont = m_title->font();
+    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.25);
+    titleFont.setBold(true);
+    m_title->setFont(titleFont);
+    m_title->setAlignment(Qt::AlignCenter);
+    m_title->setObjectName(QStringLiteral("pageStateTitleLabel"));
+    m_text->setAlignment(Qt::AlignCenter);
+    m_text->setWordWrap(true);
+    m_text->setTextFormat(Qt::RichText);
+    m_text->setMaximumWidth(520);
+    m_text->setObjectName(QStringLiteral("pageStateTextLabel"));
+    m_busy->setRange(0, 0);
+    m_busy->setMaximumWidth(160);
+    m_busy->setMaximumHeight(6);
+    m_busy->setTextVisible(false);
+    m_busy->setAccessibleName(tr("Loading"));
+    m_action->setObjectName(QStringLiteral("pageStateActionPushButton"));
+    layout->addWidget(m_icon, 0, Qt::AlignHCenter);
+    layout->addSpacing(6);
+    layout->addWidget(m_title, 0, Qt::AlignHCenter);
+    layout->addWidget(m_text, 0, Qt::AlignHCenter);
+    layout->addSpacing(10);
+    layout->addWidget(m_busy, 0, Qt::AlignHCenter);
+    layout->addWidget(m_action, 0, Qt::AlignHCenter);
+    layout->addStretch(3);
+    connect(m_action, &QPushButton::clicked, this, &PageStateWidget::actionTriggered);
+}
+
+PageStateWidget::~PageStateWidget() = default;
+
+void PageStateWidget::showLoading(const QString &text)
+{
+    m_icon->hide();
+    m_title->setText(text);
+    m_text->clear();
+    m_text->hide();
+    m_busy->show();
+    m_action->hide();
+    setAccessibleName(text);
+}
+
+void PageStateWidget::showMessage(const QString &icon, const QString &title, const QString &text,
+                                  const QString &actionText)
+{
+    m_icon->setPixmap(ThemedIcon::icon(icon).pixmap(40, 40));
+    m_icon->setVisible(!icon.isEmpty());
+    m_title->setText(title);
+    m_text->setText(text);
+    m_text->setVisible(!text.isEmpty());
+    m_busy->hide();
+    m_action->setText(actionText);
+    m_action->setVisible(!actionText.isEmpty());
+    setAccessibleName(title);
+}
+
+QString PageStateWidget::title() const
+{
+    return m_title->text();
+}
+
+QString PageStateWidget::text() const
+{
+    return m_text->text();
+}
+
+} // namespace keybrake

@@ -1,0 +1,62 @@
+#include "ui/statcard.h"
+
+#include "ui/consolecolors.h"
+
+#include <QLabel>
+#include <QVBoxLayout>
+
+namespace keybrake {
+
+StatCard::StatCard(QWidget *parent)
+    : QFrame(parent)
+    , m_title(new QLabel(this))
+    , m_value(new QLabel(this))
+    , m_detail(new QLabel(this))
+{
+    setObjectName(QStringLiteral("statCard"));
+    setFrameShape(QFrame::StyledPanel);
+    setAutoFillBackground(true);
+    setBackgroundRole(QPalette::Base);
+    setMinimumSize(200, 118);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(16, 12, 16, 12);
+    layout->setSpacing(4);
+    m_title->setForegroundRole(QPalette::PlaceholderText);
+    QFont titleFont = m_title->font();
+    titleFont.setBold(true);
+    m_title->setFont(titleFont);
+    QFont valueFont = m_value->font();
+    valueFont.setPointSizeF(valueFont.pointSizeF() * 2.1);
+    valueFont.setBold(true);
+    m_value->setFont(valueFont);
+    m_value->setObjectName(QStringLiteral("statValueLabel"));
+    m_value->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_detail->setWordWrap(true);
+    m_detail->setForegroundRole(QPalette::PlaceholderText);
+    layout->addWidget(m_title);
+    layout->addWidget(m_value);
+    layout->addWidget(m_detail);
+    layout->addStretch(1);
+}
+
+StatCard::~StatCard() = default;
+
+void StatCard::setContent(const QString &title, const QString &value, const QString &detail,
+                          bool warning)
+{
+    m_title->setText(title.toUpper());
+    m_value->setText(value);
+    m_detail->setText(detail);
+    QPalette p = m_value->palette();
+    p.setColor(QPalette::WindowText,
+               warning ? ConsoleColors::danger(palette()) : palette().color(QPalette::WindowText));
+    m_value->setPalette(p);
+    setAccessibleName(tr("%1: %2. %3").arg(title, value, detail));
+}
+
+QString StatCard::value() const
+{
+    return m_value->text();
+}
+
+} // namespace keybrake
