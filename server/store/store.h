@@ -200,6 +200,19 @@ struct KeyView
     KeySpend today;
 };
 
+// The status a key shows at `now`. listKeys' status filter applies the same rule, so the admin
+// API derives the field with this and never disagrees with the filter.
+inline KeyStatus keyStatus(const KeyView &view, TimePoint now)
+{
+    if (view.key.revokedAt)
+        return KeyStatus::Revoked;
+    if (now >= view.key.expiresAt)
+        return KeyStatus::Expired;
+    if (view.today.settled + view.today.held >= view.key.dailyCap)
+        return KeyStatus::Capped;
+    return KeyStatus::Active;
+}
+
 struct KeyFilter
 {
     std::optional<KeyStatus> status;

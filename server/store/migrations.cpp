@@ -1,0 +1,208 @@
+#include "migrations.h"
+
+#include "clock.h"
+#include "sqlitedatabase.h"
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+
+namespace keybrake {
+
+namespace {
+
+// Money is integer micro-USD, times are unix milliseconds, JSON columns are Boost.JSON text.
+constexpr std::string_view kInitialSchema = R"sql(
+CREATE TABLE vault_keys (
+    id                TEXT PRIMARY KEY,
+    name              TEXT NOT NULL,
+    vendor            TEXT NOT NULL,
+    secret_hash       TEXT NOT NULL UNIQUE,
+    key_hint          TEXT NOT NULL,
+    daily_cap_micros  INTEGER NOT NULL CHECK (daily_cap_micros >= 0),
+    allowed_endpoints TEXT NOT NULL,
+    scope             TEXT NOT NULL,
+    agent_run_label   TEXT NOT NULL,
+    metadata          TEXT NOT NULL,
+    created_at        INTEGER NOT NULL,
+    expires_at        INTEGER NOT NULL,
+    revoked_at        INTEGER,
+    created_by        TEXT NOT NULL
+);
+CREATE INDEX vault_keys_created ON vault_keys (created_at, id);
+CREATE INDEX vault_keys_label ON vault_keys (agent_run_label);
+-- todayStats counts live keys, and the list finds active ones, without reading the others.
+CREATE INDEX vault_keys_live ON vault_keys (expires_at) WHERE revoked_at IS NULL;
+-- The revoked few of many expired keys, for the list's status filter.
+CREATE INDEX vault_keys_revoked ON vault_keys (revoked_at) WHERE revoked_at IS NOT NULL;
+
+-- The list's substring search over name and label. Keys are never renamed or deleted, so the
+-- slow paths of the update and delete triggers (a scan for the key id) only keep it honest.
+CREATE VIRTUAL TABLE vault_keys_search USING fts5 (
+    key_id UNINDEXED, name, agent_run_label, tokenize = 'trigram'
+);
+CREATE TRIGGER vault_keys_search_insert AFTER INSERT ON vault_keys BEGIN
+    INSERT INTO vault_keys_search (key_id, name, agent_run_label)
+    VALUES (new.id, new.name, new.agent_run_label);
+END;
+CREATE TRIGGER vault_keys_search_update AFTER UPDATE OF id, name, agent_run_label ON vault_keys
+BEGIN
+    DELETE FROM vault_keys_search WHERE key_id = old.id;
+    INSERT INTO vault_keys_search (key_id, name, agent_run_label)
+    VALUES (new.id, new.name, new.agent_run_label);
+END;
+CREATE TRIGGER vault_keys_search_delete AFTER DELETE ON vault_keys BEGIN
+    DELETE FROM vault_keys_search WHERE key_id = old.id;
+END;
+
+CREATE TABLE key_spend (
+    key_id         TEXT NOT NULL REFERENCES vault_keys (id),
+    window_start   INTEGER NOT NULL,
+    settled_micros INTEGER NOT NULL DEFAULT 0,
+    held_micros    INTEGER NOT NULL DEFAULT 0 CHECK (held_micros >= 0),
+    calls          INTEGER NOT NULL DEFAULT 0,
+    blocked        INTEGER NOT NULL DEFAULT 0,
+    last_call_at   INTEGER,
+    PRIMARY KEY (key_id, window_start)
+) WITHOUT ROWID;
+CREATE INDEX key_spend_window ON key_spend (window_start);
+
+-- AUTOINCREMENT: a hold id is never reused, so a late or repeated settlement cannot hit a newer
+-- hold that happened to get the same id.
+CREATE TABLE holds (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    key_id        TEXT NOT NULL REFERENCES vault_keys (id),
+    window_start  INTEGER NOT NULL,
+    amount_micros INTEGER NOT NULL CHECK (amount_micros >= 0),
+    state         TEXT NOT NULL CHECK (state IN ('open', 'unknown')),
+    created_at    INTEGER NOT NULL
+);
+CREATE INDEX holds_key ON holds (key_id);
+
+CREATE TABLE idempotency (
+    scope            TEXT NOT NULL,
+    key              TEXT NOT NULL,
+    fingerprint      TEXT NOT NULL,
+    state            TEXT NOT NULL CHECK (state IN ('in_flight', 'completed', 'unknown')),
+    hold_id          INTEGER,
+    response_status  INTEGER,
+    response_headers TEXT,
+    response_body    BLOB,
+    key_id           TEXT,
+    sealed_secret    BLOB,
+    created_at       INTEGER NOT NULL,
+    PRIMARY KEY (scope, key)
+) WITHOUT ROWID;
+CREATE INDEX idempotency_created ON idempotency (created_at);
+
+-- AUTOINCREMENT keeps ids increasing even after the newest rows are deleted: they are the
+-- audit log's public ids and its paging cursor.
+CREATE TABLE audit (
+    id                     INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts                     INTEGER NOT NULL,
+    kind                   TEXT NOT NULL CHECK (kind IN ('call', 'admin')),
+    request_id             TEXT NOT NULL,
+    key_id                 TEXT,
+    key_name               TEXT NOT NULL,
+    agent_run_label        TEXT NOT NULL,
+    vendor                 TEXT NOT NULL,
+    method                 TEXT NOT NULL,
+    path                   TEXT NOT NULL,
+    operation              TEXT NOT NULL,
+    verdict                TEXT NOT NULL,
+    reason                 TEXT NOT NULL,
+    http_status            INTEGER NOT NULL,
+    upstream_status        INTEGER,
+    cost_micros            INTEGER NOT NULL,
+    cost_source            TEXT NOT NULL,
+    currency               TEXT NOT NULL,
+    original_amount        INTEGER,
+    cap_usage_after_micros INTEGER,
+    customer_scope_id      TEXT NOT NULL,
+    vendor_object_id       TEXT NOT NULL,
+    vendor_request_id      TEXT NOT NULL,
+    idempotency_key        TEXT NOT NULL,
+    latency_ms             REAL,
+    upstream_latency_ms    REAL,
+    action                 TEXT NOT NULL,
+    actor                  TEXT NOT NULL,
+    detail                 TEXT NOT NULL
+);
+-- Each index ends, implicitly, in the rowid (= id), so an equality on its column reads the
+-- matching rows newest first without sorting.
+CREATE INDEX audit_key ON audit (key_id);
+CREATE INDEX audit_label ON audit (agent_run_label);
+CREATE INDEX audit_verdict ON audit (verdict);
+CREATE INDEX audit_kind ON audit (kind);
+-- With kind, a time window of calls is sorted by id from the index alone.
+CREATE INDEX audit_ts ON audit (ts, kind);
+
+CREATE TABLE admin_keys (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    role        TEXT NOT NULL,
+    secret_hash TEXT NOT NULL UNIQUE,
+    key_hint    TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    revoked_at  INTEGER,
+    created_by  TEXT NOT NULL
+);
+CREATE INDEX admin_keys_created ON admin_keys (created_at, id);
+)sql";
+
+} // namespace
+
+const std::vector<Migration> &Migrations::all()
+{
+    static const std::vector<Migration> migrations {
+        {1, "vault keys, spend ledger, holds, idempotency, audit log, admin keys", kInitialSchema},
+    };
+    return migrations;
+}
+
+int Migrations::latestVersion()
+{
+    return all().back().version;
+}
+
+int Migrations::currentVersion(SqliteDatabase &db)
+{
+    auto exists = db.prepare(
+        "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'");
+    if (!exists.step())
+        return 0;
+    auto version = db.prepare("SELECT coalesce(max(version), 0) FROM schema_migrations");
+    version.step();
+    return version.integer(0);
+}
+
+void Migrations::apply(SqliteDatabase &db)
+{
+    db.exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version INTEGER PRIMARY KEY,"
+            " description TEXT NOT NULL,"
+            " applied_at INTEGER NOT NULL)");
+    if (const int current = currentVersion(db); current > latestVersion()) {
+        throw std::runtime_error("the database has schema version " + std::to_string(current)
+                                 + " but this keybraked knows versions up to "
+                                 + std::to_string(latestVersion())
+                                 + "; it was written by a newer keybraked, which must be used");
+    }
+    for (const Migration &migration : all()) {
+        SqliteTransaction transaction(db, SqliteTransaction::Kind::Immediate);
+        // Read again inside the write transaction: two processes opening the same new file must
+        // not both run a step.
+        if (migration.version <= currentVersion(db))
+            continue;
+        db.exec(std::string(migration.sql).c_str());
+        auto record = db.prepare(
+            "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)");
+        record.bind(1, migration.version)
+            .bind(2, migration.description)
+            .bind(3, toUnixMillis(std::chrono::system_clock::now()));
+        record.run();
+        transaction.commit();
+    }
+}
+
+} // namespace keybrake

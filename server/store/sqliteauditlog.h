@@ -1,0 +1,32 @@
+#pragma once
+
+#include "store.h"
+
+#include <optional>
+#include <string>
+
+namespace keybrake {
+
+class SqliteDatabase;
+
+// The audit table: one row per proxied call and per admin mutation, written inside the
+// transaction of the change it records.
+class SqliteAuditLog
+{
+public:
+    explicit SqliteAuditLog(SqliteDatabase &db)
+        : m_db(db)
+    {
+    }
+
+    // Returns the new row's id as decimal text (increasing, never reused).
+    std::string insert(const AuditEntry &entry);
+
+    // Newest first. nullopt when the filter's cursor is not one this log handed out.
+    std::optional<Page<AuditEntry>> list(const AuditFilter &filter);
+
+private:
+    SqliteDatabase &m_db;
+};
+
+} // namespace keybrake

@@ -1,0 +1,449 @@
+#include "sqlitestore.h"
+
+#include "migrations.h"
+#include "sqliteadminkeys.h"
+#include "sqliteauditlog.h"
+#include "sqlitedatabase.h"
+#include "sqliteledger.h"
+#include "sqlitevaultkeys.h"
+
+#include <algorithm>
+#include <iostream>
+#include <stdexcept>
+
+namespace keybrake {
+
+// One queued write: its work runs inside the batch's transaction, its callback after the commit.
+class SqliteStore::WriteOp
+{
+public:
+    virtual ~WriteOp() = default;
+    // False when the operation refused (NotFound, Conflict): its savepoint is rolled back.
+    virtual bool run(SqliteDatabase &db) = 0;
+    virtual void fail(StoreError error) = 0;
+    virtual void deliver() = 0;
+    virtual void deliver(StoreError error) = 0; // without running: the store is closed
+};
+
+namespace {
+
+template<class T, class Work>
+class TypedWriteOp final : public SqliteStore::WriteOp
+{
+public:
+    TypedWriteOp(Work work, StoreCallback<T> done)
+        : m_work(std::move(work))
+        , m_done(std::move(done))
+    {
+    }
+    bool run(SqliteDatabase &db) override
+    {
+        m_result.emplace(m_work(db));
+        return m_result->ok();
+    }
+    void fail(StoreError error) override { m_result.emplace(error); }
+    void deliver() override
+    {
+        if (m_done)
+            m_done(std::move(*m_result));
+    }
+    void deliver(StoreError error) override
+    {
+        if (m_done)
+            m_done(error);
+    }
+
+private:
+    Work m_work;
+    StoreCallback<T> m_done;
+    std::optional<StoreResult<T>> m_result;
+};
+
+} // namespace
+
+SqliteStore::SqliteStore(Options options)
+    : m_options(std::move(options))
+{
+}
+
+SqliteStore::~SqliteStore()
+{
+    close();
+}
+
+std::unique_ptr<SqliteStore> SqliteStore::open(Options options)
+{
+    std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(options)));
+    store->start();
+    return store;
+}
+
+void SqliteStore::start()
+{
+    const std::string &path = m_options.path;
+    try {
+        m_writer = std::make_unique<SqliteDatabase>(path, SqliteDatabase::Access::ReadWrite);
+        m_writer->setBusyTimeout(m_options.busyTimeout);
+        {
+            auto mode = m_writer->prepare("PRAGMA journal_mode=WAL");
+            if (!mode.step() || mode.text(0) != "wal")
+                throw std::runtime_error("it does not support WAL mode");
+        }
+        m_writer->exec(m_options.synchronous == Synchronous::Full ? "PRAGMA synchronous=FULL"
+                                                                  : "PRAGMA synchronous=NORMAL");
+        m_writer->exec("PRAGMA foreign_keys=ON");
+        Migrations::apply(*m_writer);
+        for (int i = 0; i < std::max(1, m_options.readerThreads); ++i) {
+            m_readers.push_back(
+                std::make_unique<SqliteDatabase>(path, SqliteDatabase::Access::ReadOnly));
+            m_readers.back()->setBusyTimeout(m_options.busyTimeout);
+        }
+    } catch (const std::exception &error) {
+        const std::string what = error.what();
+        if (what.rfind("cannot open database file", 0) == 0)
+            throw std::runtime_error(what);
+        throw std::runtime_error("cannot use database file " + path + ": " + what);
+    }
+
+    m_state = State::Open;
+    m_writerThread = std::thread([this] { writerLoop(); });
+    for (auto &reader : m_readers)
+        m_readerThreads.emplace_back([this, db = reader.get()] { readerLoop(*db); });
+}
+
+void SqliteStore::close()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_state = State::Closed;
+    }
+    m_writesWaiting.notify_all();
+    m_readsWaiting.notify_all();
+    // The threads finish what was queued before they stop.
+    if (m_writerThread.joinable())
+        m_writerThread.join();
+    for (auto &thread : m_readerThreads)
+        thread.join();
+    m_readerThreads.clear();
+    m_readers.clear();
+    m_writer.reset();
+}
+
+std::size_t SqliteStore::pendingWrites() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_writes.size();
+}
+
+void SqliteStore::report(const std::string &message) const
+{
+    if (m_options.log)
+        m_options.log(message);
+    else
+        std::cerr << "keybraked store: " << message << '\n';
+}
+
+// --- queues and threads
+
+bool SqliteStore::enqueueWrite(std::unique_ptr<WriteOp> op)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_state == State::Open) {
+            m_writes.push_back(std::move(op));
+            m_writesWaiting.notify_one();
+            return true;
+        }
+    }
+    op->deliver(StoreError::Unavailable);
+    return false;
+}
+
+bool SqliteStore::enqueueRead(ReadOp op)
+{
+    std::lock_guard lock(m_mutex);
+    if (m_state != State::Open)
+        return false;
+    m_reads.push_back(std::move(op));
+    m_readsWaiting.notify_one();
+    return true;
+}
+
+template<class T, class Work>
+void SqliteStore::write(Work work, StoreCallback<T> done)
+{
+    enqueueWrite(std::make_unique<TypedWriteOp<T, Work>>(std::move(work), std::move(done)));
+}
+
+template<class T, class Work>
+void SqliteStore::read(Work work, StoreCallback<T> done)
+{
+    auto shared = std::make_shared<StoreCallback<T>>(std::move(done));
+    const bool queued = enqueueRead([work = std::move(work), shared](SqliteDatabase &db) {
+        std::optional<StoreResult<T>> result;
+        try {
+            // One snapshot for every statement of the read.
+            SqliteTransaction transaction(db, SqliteTransaction::Kind::Deferred);
+            result.emplace(work(db));
+            transaction.commit();
+        } catch (const std::exception &) {
+            result.emplace(StoreError::Unavailable);
+        }
+        if (*shared)
+            (*shared)(std::move(*result));
+    });
+    if (!queued && *shared)
+        (*shared)(StoreError::Unavailable);
+}
+
+void SqliteStore::writerLoop()
+{
+    std::vector<std::unique_ptr<WriteOp>> batch;
+    for (;;) {
+        {
+            std::unique_lock lock(m_mutex);
+            m_writesWaiting.wait(lock,
+                                 [this] { return !m_writes.empty() || m_state != State::Open; });
+            if (m_writes.empty())
+                return;
+            const std::size_t count =
+                std::min(m_writes.size(), std::max<std::size_t>(1, m_options.maxBatch));
+            for (std::size_t i = 0; i < count; ++i) {
+                batch.push_back(std::move(m_writes.front()));
+                m_writes.pop_front();
+            }
+        }
+        runBatch(batch);
+        // After the commit and outside every lock: a callback may queue more work at once.
+        for (auto &op : batch)
+            op->deliver();
+        batch.clear();
+    }
+}
+
+void SqliteStore::runBatch(std::vector<std::unique_ptr<WriteOp>> &batch)
+{
+    SqliteDatabase &db = *m_writer;
+    try {
+        SqliteTransaction transaction(db, SqliteTransaction::Kind::Immediate);
+        for (auto &op : batch) {
+            SqliteSavepoint savepoint(db);
+            try {
+                if (op->run(db))
+                    savepoint.release();
+                else
+                    savepoint.rollback();
+            } catch (const SqliteError &error) {
+                // Some errors (I/O, full disk) make SQLite abandon the whole transaction; then
+                // the batch fails as one.
+                if (!db.inTransaction())
+                    throw;
+                savepoint.rollback();
+                op->fail(error.isConstraintViolation() ? StoreError::Conflict
+                                                       : StoreError::Unavailable);
+                if (!error.isConstraintViolation())
+                    report(std::string("write failed: ") + error.what());
+            } catch (const std::exception &error) {
+                savepoint.rollback();
+                op->fail(StoreError::Unavailable);
+                report(std::string("write failed: ") + error.what());
+            }
+        }
+        transaction.commit();
+    } catch (const std::exception &error) {
+        report(std::string("transaction of ") + std::to_string(batch.size())
+               + " writes failed: " + error.what());
+        for (auto &op : batch)
+            op->fail(StoreError::Unavailable);
+    }
+}
+
+void SqliteStore::readerLoop(SqliteDatabase &db)
+{
+    for (;;) {
+        ReadOp op;
+        {
+            std::unique_lock lock(m_mutex);
+            m_readsWaiting.wait(lock,
+                                [this] { return !m_reads.empty() || m_state != State::Open; });
+            if (m_reads.empty())
+                return;
+            op = std::move(m_reads.front());
+            m_reads.pop_front();
+        }
+        op(db);
+    }
+}
+
+// --- the operations
+
+void SqliteStore::findVaultKeyByHash(std::string secretHash,
+                                     StoreCallback<std::optional<VaultKey>> done)
+{
+    read(
+        [hash = std::move(secretHash)](SqliteDatabase &db) {
+            return StoreResult<std::optional<VaultKey>>(SqliteVaultKeys(db).findByHash(hash));
+        },
+        std::move(done));
+}
+
+void SqliteStore::admit(AdmissionRequest request, StoreCallback<AdmissionResult> done)
+{
+    write(
+        [request = std::move(request)](SqliteDatabase &db) {
+            return StoreResult<AdmissionResult>(SqliteLedger(db).admit(request));
+        },
+        std::move(done));
+}
+
+void SqliteStore::settle(Settlement settlement, StoreCallback<SettlementResult> done)
+{
+    write(
+        [settlement = std::move(settlement)](SqliteDatabase &db) -> StoreResult<SettlementResult> {
+            if (auto result = SqliteLedger(db).settle(settlement))
+                return std::move(*result);
+            return StoreError::NotFound;
+        },
+        std::move(done));
+}
+
+void SqliteStore::recordRefusal(AuditEntry entry, SpendWindow window,
+                                StoreCallback<std::string> done)
+{
+    write(
+        [entry = std::move(entry), window](SqliteDatabase &db) {
+            return StoreResult<std::string>(SqliteLedger(db).recordRefusal(entry, window));
+        },
+        std::move(done));
+}
+
+void SqliteStore::findAdminKeyByHash(std::string secretHash,
+                                     StoreCallback<std::optional<AdminKey>> done)
+{
+    read(
+        [hash = std::move(secretHash)](SqliteDatabase &db) {
+            return StoreResult<std::optional<AdminKey>>(SqliteAdminKeys(db).findByHash(hash));
+        },
+        std::move(done));
+}
+
+void SqliteStore::issueKey(IssueKeyRequest request, StoreCallback<IssueKeyResult> done)
+{
+    write(
+        [request = std::move(request)](SqliteDatabase &db) {
+            return StoreResult<IssueKeyResult>(SqliteVaultKeys(db).issue(request));
+        },
+        std::move(done));
+}
+
+void SqliteStore::getKey(std::string keyId, SpendWindow window, TimePoint,
+                         StoreCallback<std::optional<KeyView>> done)
+{
+    read(
+        [keyId = std::move(keyId), window](SqliteDatabase &db) {
+            return StoreResult<std::optional<KeyView>>(SqliteVaultKeys(db).get(keyId, window));
+        },
+        std::move(done));
+}
+
+void SqliteStore::listKeys(KeyFilter filter, SpendWindow window, TimePoint now,
+                           StoreCallback<Page<KeyView>> done)
+{
+    read(
+        [filter = std::move(filter), window,
+         now](SqliteDatabase &db) -> StoreResult<Page<KeyView>> {
+            if (auto page = SqliteVaultKeys(db).list(filter, window, now))
+                return std::move(*page);
+            return StoreError::NotFound;
+        },
+        std::move(done));
+}
+
+void SqliteStore::revokeKey(std::string keyId, TimePoint now, SpendWindow window, AuditEntry audit,
+                            StoreCallback<RevokeResult> done)
+{
+    write(
+        [keyId = std::move(keyId), now, window,
+         audit = std::move(audit)](SqliteDatabase &db) -> StoreResult<RevokeResult> {
+            if (auto result = SqliteVaultKeys(db).revoke(keyId, now, window, audit))
+                return *result;
+            return StoreError::NotFound;
+        },
+        std::move(done));
+}
+
+void SqliteStore::revokeKeys(BulkRevokeRequest request, StoreCallback<BulkRevokeResult> done)
+{
+    write(
+        [request = std::move(request)](SqliteDatabase &db) {
+            return StoreResult<BulkRevokeResult>(SqliteVaultKeys(db).revokeMany(request));
+        },
+        std::move(done));
+}
+
+void SqliteStore::listAudit(AuditFilter filter, StoreCallback<Page<AuditEntry>> done)
+{
+    read(
+        [filter = std::move(filter)](SqliteDatabase &db) -> StoreResult<Page<AuditEntry>> {
+            if (auto page = SqliteAuditLog(db).list(filter))
+                return std::move(*page);
+            return StoreError::NotFound;
+        },
+        std::move(done));
+}
+
+void SqliteStore::todayStats(SpendWindow window, TimePoint now, StoreCallback<TodayStats> done)
+{
+    read(
+        [window, now](SqliteDatabase &db) {
+            return StoreResult<TodayStats>(SqliteVaultKeys(db).todayStats(window, now));
+        },
+        std::move(done));
+}
+
+void SqliteStore::createAdminKey(AdminKey key, AuditEntry audit, StoreCallback<Done> done)
+{
+    write(
+        [key = std::move(key), audit = std::move(audit)](SqliteDatabase &db) {
+            SqliteAdminKeys(db).create(key, audit);
+            return StoreResult<Done>(Done {});
+        },
+        std::move(done));
+}
+
+void SqliteStore::revokeAdminKey(std::string id, TimePoint now, AuditEntry audit,
+                                 StoreCallback<AdminKey> done)
+{
+    write([id = std::move(id), now, audit = std::move(audit)](
+              SqliteDatabase &db) { return SqliteAdminKeys(db).revoke(id, now, audit); },
+          std::move(done));
+}
+
+void SqliteStore::listAdminKeys(StoreCallback<std::vector<AdminKey>> done)
+{
+    read(
+        [](SqliteDatabase &db) {
+            return StoreResult<std::vector<AdminKey>>(SqliteAdminKeys(db).list());
+        },
+        std::move(done));
+}
+
+void SqliteStore::countActiveAdminKeys(StoreCallback<std::int64_t> done)
+{
+    read(
+        [](SqliteDatabase &db) {
+            return StoreResult<std::int64_t>(SqliteAdminKeys(db).countActive());
+        },
+        std::move(done));
+}
+
+void SqliteStore::purgeIdempotency(TimePoint olderThan, StoreCallback<std::int64_t> done)
+{
+    write(
+        [olderThan](SqliteDatabase &db) {
+            return StoreResult<std::int64_t>(SqliteLedger(db).purgeIdempotency(olderThan));
+        },
+        std::move(done));
+}
+
+} // namespace keybrake
