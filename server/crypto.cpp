@@ -36,7 +36,7 @@ std::string randomFromAlphabet(std::string_view alphabet, std::size_t length)
 }
 
 constexpr std::string_view kBase62 =
-        "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 constexpr std::string_view kBase32Lower = "abcdefghijklmnopqrstuvwxyz234567";
 
 struct CipherContextDeleter
@@ -88,8 +88,9 @@ std::string newRequestId()
 std::string secretHint(std::string_view secret)
 {
     const auto underscore = secret.rfind('_');
-    const std::string_view prefix =
-            underscore == std::string_view::npos ? std::string_view{} : secret.substr(0, underscore + 1);
+    const std::string_view prefix = underscore == std::string_view::npos
+        ? std::string_view {}
+        : secret.substr(0, underscore + 1);
     const std::string_view tail = secret.size() >= 4 ? secret.substr(secret.size() - 4) : secret;
     return std::string(prefix) + "\xE2\x80\xA6" + std::string(tail); // U+2026 HORIZONTAL ELLIPSIS
 }
@@ -110,6 +111,34 @@ std::string sha256Hex(std::string_view data)
     return out;
 }
 
+std::string base64Encode(std::string_view data)
+{
+    std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
+    const int length = EVP_EncodeBlock(reinterpret_cast<unsigned char *>(out.data()),
+                                       reinterpret_cast<const unsigned char *>(data.data()),
+                                       static_cast<int>(data.size()));
+    out.resize(static_cast<std::size_t>(length));
+    return out;
+}
+
+std::optional<std::string> base64Decode(std::string_view text)
+{
+    if (text.size() % 4 != 0 || text.size() > 64 * 1024)
+        return std::nullopt;
+    std::string out(3 * text.size() / 4 + 1, '\0');
+    const int length = EVP_DecodeBlock(reinterpret_cast<unsigned char *>(out.data()),
+                                       reinterpret_cast<const unsigned char *>(text.data()),
+                                       static_cast<int>(text.size()));
+    if (length < 0)
+        return std::nullopt;
+    // EVP_DecodeBlock counts the padding as zero bytes; drop them.
+    std::size_t padding = 0;
+    if (!text.empty() && text.back() == '=')
+        padding = text.size() >= 2 && text[text.size() - 2] == '=' ? 2 : 1;
+    out.resize(static_cast<std::size_t>(length) - padding);
+    return out;
+}
+
 bool constantTimeEquals(std::string_view a, std::string_view b)
 {
     return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
@@ -117,7 +146,7 @@ bool constantTimeEquals(std::string_view a, std::string_view b)
 
 MasterKey randomMasterKey()
 {
-    MasterKey key{};
+    MasterKey key {};
     fillRandom(key.data(), key.size());
     return key;
 }
@@ -134,15 +163,15 @@ std::string seal(const MasterKey &key, std::string_view plaintext, std::string_v
         || EVP_EncryptUpdate(context.get(), nullptr, &length,
                              reinterpret_cast<const unsigned char *>(associated.data()),
                              static_cast<int>(associated.size()))
-                != 1
+            != 1
         || EVP_EncryptUpdate(context.get(), bytes + kNonceLength, &length,
                              reinterpret_cast<const unsigned char *>(plaintext.data()),
                              static_cast<int>(plaintext.size()))
-                != 1
+            != 1
         || EVP_EncryptFinal_ex(context.get(), bytes + kNonceLength + length, &length) != 1
         || EVP_CIPHER_CTX_ctrl(context.get(), EVP_CTRL_GCM_GET_TAG, kTagLength,
                                bytes + kNonceLength + plaintext.size())
-                != 1)
+            != 1)
         throw std::runtime_error("AES-256-GCM encryption failed");
     return out;
 }
@@ -163,15 +192,15 @@ std::optional<std::string> unseal(const MasterKey &key, std::string_view sealed,
         || EVP_DecryptUpdate(context.get(), nullptr, &length,
                              reinterpret_cast<const unsigned char *>(associated.data()),
                              static_cast<int>(associated.size()))
-                != 1
+            != 1
         || EVP_DecryptUpdate(context.get(), reinterpret_cast<unsigned char *>(plain.data()),
                              &length, bytes + kNonceLength, static_cast<int>(cipherLength))
-                != 1
+            != 1
         || EVP_CIPHER_CTX_ctrl(context.get(), EVP_CTRL_GCM_SET_TAG, kTagLength, tag.data()) != 1)
         return std::nullopt;
     int finalLength = 0;
-    if (EVP_DecryptFinal_ex(context.get(),
-                            reinterpret_cast<unsigned char *>(plain.data()) + length, &finalLength)
+    if (EVP_DecryptFinal_ex(context.get(), reinterpret_cast<unsigned char *>(plain.data()) + length,
+                            &finalLength)
         != 1)
         return std::nullopt; // wrong key, wrong row, or tampered
     return plain;

@@ -12,16 +12,18 @@ namespace keybrake {
 std::string randomBase62(std::size_t length);
 std::string randomBase32Lower(std::size_t length);
 
-std::string newVaultKeyId();     // vk_ + 24 lowercase base32
+std::string newVaultKeyId(); // vk_ + 24 lowercase base32
 std::string newVaultKeySecret(); // vault_key_ + 40 base62
-std::string newAdminKeyId();     // ak_ + 24 lowercase base32
+std::string newAdminKeyId(); // ak_ + 24 lowercase base32
 std::string newAdminKeySecret(); // kb_ + 48 base62
-std::string newRequestId();      // req_ + 24 lowercase base32
+std::string newRequestId(); // req_ + 24 lowercase base32
 
 // "vault_key_…a1b2": the prefix and the last four characters, for display.
 std::string secretHint(std::string_view secret);
 
 std::string sha256Hex(std::string_view data);
+std::string base64Encode(std::string_view data);
+std::optional<std::string> base64Decode(std::string_view text); // standard alphabet, padded
 bool constantTimeEquals(std::string_view a, std::string_view b);
 
 // AES-256-GCM under the server's master key, for the few secrets that must be recoverable for a

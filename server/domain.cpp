@@ -27,48 +27,48 @@ std::string_view nameOf(const std::array<std::pair<E, std::string_view>, N> &tab
     return {};
 }
 
-constexpr std::array<std::pair<Vendor, std::string_view>, 3> kVendors{{
-        {Vendor::Stripe, "stripe"},
-        {Vendor::Twilio, "twilio"},
-        {Vendor::Resend, "resend"},
+constexpr std::array<std::pair<Vendor, std::string_view>, 3> kVendors {{
+    {Vendor::Stripe, "stripe"},
+    {Vendor::Twilio, "twilio"},
+    {Vendor::Resend, "resend"},
 }};
 
-constexpr std::array<std::pair<Role, std::string_view>, 4> kRoles{{
-        {Role::Viewer, "viewer"},
-        {Role::Issuer, "issuer"},
-        {Role::Operator, "operator"},
-        {Role::Admin, "admin"},
+constexpr std::array<std::pair<Role, std::string_view>, 4> kRoles {{
+    {Role::Viewer, "viewer"},
+    {Role::Issuer, "issuer"},
+    {Role::Operator, "operator"},
+    {Role::Admin, "admin"},
 }};
 
-constexpr std::array<std::pair<KeyStatus, std::string_view>, 4> kStatuses{{
-        {KeyStatus::Active, "active"},
-        {KeyStatus::Capped, "capped"},
-        {KeyStatus::Revoked, "revoked"},
-        {KeyStatus::Expired, "expired"},
+constexpr std::array<std::pair<KeyStatus, std::string_view>, 4> kStatuses {{
+    {KeyStatus::Active, "active"},
+    {KeyStatus::Capped, "capped"},
+    {KeyStatus::Revoked, "revoked"},
+    {KeyStatus::Expired, "expired"},
 }};
 
-constexpr std::array<std::pair<Verdict, std::string_view>, 13> kVerdicts{{
-        {Verdict::Allowed, "allowed"},
-        {Verdict::Replayed, "replayed"},
-        {Verdict::DeniedInvalidKey, "denied_invalid_key"},
-        {Verdict::DeniedRevoked, "denied_revoked"},
-        {Verdict::DeniedExpired, "denied_expired"},
-        {Verdict::DeniedVendor, "denied_vendor"},
-        {Verdict::DeniedEndpoint, "denied_endpoint"},
-        {Verdict::DeniedScope, "denied_scope"},
-        {Verdict::DeniedCostUnknown, "denied_cost_unknown"},
-        // The contract has no verdict of its own for an unsupported currency; it is a cost that
-        // cannot be known, and the row's reason says currency_not_supported.
-        {Verdict::DeniedCurrency, "denied_cost_unknown"},
-        {Verdict::DeniedCap, "denied_cap"},
-        {Verdict::DeniedIdempotency, "denied_idempotency"},
-        {Verdict::UpstreamError, "upstream_error"},
+constexpr std::array<std::pair<Verdict, std::string_view>, 13> kVerdicts {{
+    {Verdict::Allowed, "allowed"},
+    {Verdict::Replayed, "replayed"},
+    {Verdict::DeniedInvalidKey, "denied_invalid_key"},
+    {Verdict::DeniedRevoked, "denied_revoked"},
+    {Verdict::DeniedExpired, "denied_expired"},
+    {Verdict::DeniedVendor, "denied_vendor"},
+    {Verdict::DeniedEndpoint, "denied_endpoint"},
+    {Verdict::DeniedScope, "denied_scope"},
+    {Verdict::DeniedCostUnknown, "denied_cost_unknown"},
+    // The contract has no verdict of its own for an unsupported currency; it is a cost that
+    // cannot be known, and the row's reason says currency_not_supported.
+    {Verdict::DeniedCurrency, "denied_cost_unknown"},
+    {Verdict::DeniedCap, "denied_cap"},
+    {Verdict::DeniedIdempotency, "denied_idempotency"},
+    {Verdict::UpstreamError, "upstream_error"},
 }};
 
-constexpr std::array<std::pair<CostSource, std::string_view>, 3> kCostSources{{
-        {CostSource::Parsed, "parsed"},
-        {CostSource::Estimated, "estimated"},
-        {CostSource::None, "none"},
+constexpr std::array<std::pair<CostSource, std::string_view>, 3> kCostSources {{
+    {CostSource::Parsed, "parsed"},
+    {CostSource::Estimated, "estimated"},
+    {CostSource::None, "none"},
 }};
 
 } // namespace
@@ -116,7 +116,7 @@ std::optional<Verdict> parseVerdict(std::string_view name)
 bool isDenial(Verdict verdict)
 {
     return verdict != Verdict::Allowed && verdict != Verdict::Replayed
-            && verdict != Verdict::UpstreamError;
+        && verdict != Verdict::UpstreamError;
 }
 
 std::string_view costSourceName(CostSource source)

@@ -54,7 +54,7 @@ struct VaultKey
     std::string name;
     Vendor vendor = Vendor::Stripe;
     std::string secretHash; // SHA-256 hex of the vault_key_... secret; the secret is never stored
-    std::string keyHint;    // "vault_key_…a1b2"
+    std::string keyHint; // "vault_key_…a1b2"
     Usd dailyCap;
     std::vector<std::string> allowedEndpoints; // operation names or "METHOD /path"
     Scope scope;
@@ -71,7 +71,7 @@ struct KeySpend
 {
     Usd settled;
     Usd held; // open holds, including holds kept as "unknown" after a timeout or 5xx
-    std::int64_t calls = 0;   // every proxied request attributed to the key, any verdict
+    std::int64_t calls = 0; // every proxied request attributed to the key, any verdict
     std::int64_t blocked = 0; // the denied_* ones among them
     std::optional<TimePoint> lastCallAt;
 };
@@ -145,7 +145,7 @@ struct AuditEntry
     std::optional<double> upstreamLatencyMs;
     // admin rows
     std::string action; // "key.issued", "key.revoked", "admin_key.created", "admin_key.revoked"
-    std::string actor;  // admin key id
+    std::string actor; // admin key id
     std::string detail; // redacted parameters as JSON text
 };
 

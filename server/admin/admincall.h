@@ -1,0 +1,39 @@
+#pragma once
+
+#include "admin/issuekeyrequest.h"
+#include "domain.h"
+#include "http/httpserver.h"
+
+#include <boost/json/value.hpp>
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <variant>
+
+namespace keybrake {
+
+// One authenticated admin request, as the route handlers see it.
+struct AdminCall
+{
+    const http::Request &request;
+    AdminKey caller;
+    std::string path; // decoded, without the query
+    std::map<std::string, std::string> query; // decoded; a repeated name keeps the last value
+    std::string requestId;
+};
+
+// The request's JSON body: a value, or the 400 invalid_json answer to send.
+std::variant<boost::json::value, http::Response> parseJsonBody(const http::Request &request);
+
+// Refuses query parameters outside `known` (a typo must not silently widen a filter).
+std::optional<FieldError> checkQueryNames(const AdminCall &call,
+                                          const std::set<std::string> &known);
+
+// `limit`: 1..max, default `fallback`.
+std::variant<int, FieldError> readLimit(const AdminCall &call, int fallback, int max);
+
+http::Response fieldError(const FieldError &error);
+
+} // namespace keybrake

@@ -1,0 +1,334 @@
+#include "admin/keyroutes.h"
+
+#include "admin/wirejson.h"
+#include "http/jsonresponse.h"
+#include "json.h"
+#include "store/storeawait.h"
+
+#include <boost/json/array.hpp>
+#include <boost/json/value_from.hpp>
+
+namespace keybrake {
+
+namespace json = boost::json;
+namespace bhttp = boost::beast::http;
+using boost::asio::awaitable;
+
+namespace {
+
+constexpr std::size_t kMaxBulkKeyIds = 1000;
+
+std::string sealAssociation(const std::string &keyId)
+{
+    return "vault_key_issue:" + keyId;
+}
+
+} // namespace
+
+bool looksLikeVaultKeyId(std::string_view text)
+{
+    if (text.size() != 27 || text.substr(0, 3) != "vk_")
+        return false;
+    for (char c : text.substr(3)) {
+        if (!((c >= 'a' && c <= 'z') || (c >= '2' && c <= '7')))
+            return false;
+    }
+    return true;
+}
+
+bool validIdempotencyKey(std::string_view text)
+{
+    if (text.empty() || text.size() > 255)
+        return false;
+    for (unsigned char c : text) {
+        if (c < 0x21 || c > 0x7e)
+            return false;
+    }
+    return true;
+}
+
+http::Response storeUnavailable()
+{
+    return http::adminError(503, "store_unavailable",
+                            "The key store is unavailable; nothing was changed. Retry shortly.");
+}
+
+awaitable<http::Response> KeyRoutes::issue(const AdminCall &call)
+{
+    auto parsed = parseJsonBody(call.request);
+    if (auto *error = std::get_if<http::Response>(&parsed))
+        co_return std::move(*error);
+    const TimePoint now = m_context.clock.now();
+    auto policy =
+        parseIssueKeyRequest(std::get<json::value>(parsed),
+                             {m_context.config.maxDailyCap, m_context.config.maxKeyLifetime}, now);
+    if (auto *error = std::get_if<FieldError>(&policy))
+        co_return fieldError(*error);
+
+    IssueKeyRequest request;
+    request.key = std::move(std::get<VaultKey>(policy));
+    VaultKey &key = request.key;
+    const std::string secret = newVaultKeySecret();
+    key.id = newVaultKeyId();
+    if (key.name.empty())
+        key.name = key.id;
+    key.secretHash = sha256Hex(secret);
+    key.keyHint = secretHint(secret);
+    key.createdAt = now;
+    key.createdBy = call.caller.id;
+
+    const auto header = call.request.find("Idempotency-Key");
+    if (header != call.request.end()) {
+        const std::string_view value = header->value();
+        if (!validIdempotencyKey(value))
+            co_return http::adminError(
+                400, "invalid_idempotency_key",
+                "Idempotency-Key must be 1 to 255 visible ASCII characters.");
+        request.idempotency = IdempotencyClaim {"issue:" + call.caller.id, std::string(value),
+                                                sha256Hex(call.request.body())};
+        request.sealedSecret = seal(m_context.masterKey, secret, sealAssociation(key.id));
+    }
+
+    json::object detail;
+    detail["daily_usd_cap"] = usdJson(key.dailyCap);
+    detail["allowed_endpoints"] = json::value_from(key.allowedEndpoints);
+    detail["expires_at"] = timeJson(key.expiresAt);
+    request.audit.kind = "admin";
+    request.audit.ts = now;
+    request.audit.requestId = call.requestId;
+    request.audit.action = "key.issued";
+    request.audit.actor = call.caller.id;
+    request.audit.keyId = key.id;
+    request.audit.keyName = key.name;
+    request.audit.agentRunLabel = key.agentRunLabel;
+    request.audit.vendor = vendorName(key.vendor);
+    request.audit.detail = toJsonText(detail);
+
+    Store &store = m_context.store;
+    auto result = co_await awaitStore<IssueKeyResult>(
+        [&](auto done) { store.issueKey(std::move(request), std::move(done)); });
+    if (!result)
+        co_return storeUnavailable();
+
+    const SpendWindow window = m_context.calendar.windowAt(now);
+    switch (result->outcome) {
+    case IssueKeyResult::Outcome::Created: {
+        json::object body = keyJson({result->key, {}}, window, now);
+        body["vault_key"] = secret;
+        co_return http::jsonResponse(201, body);
+    }
+    case IssueKeyResult::Outcome::Replayed: {
+        const auto original =
+            unseal(m_context.masterKey, result->sealedSecret, sealAssociation(result->key.id));
+        if (!original)
+            co_return http::adminError(
+                409, "idempotency_replay_unavailable",
+                "This Idempotency-Key already issued key " + result->key.id
+                    + ", but its secret can no longer be recovered (the server's master "
+                      "key changed). Revoke that key and issue a new one with a new "
+                      "Idempotency-Key.",
+                {{"key_id", result->key.id}});
+        auto view = co_await awaitStore<std::optional<KeyView>>(
+            [&](auto done) { store.getKey(result->key.id, window, now, std::move(done)); });
+        KeyView current = view && view.value() ? *view.value() : KeyView {result->key, {}};
+        json::object body = keyJson(current, window, now);
+        body["vault_key"] = *original;
+        http::Response response = http::jsonResponse(201, body);
+        response.set("Idempotent-Replayed", "true");
+        co_return response;
+    }
+    case IssueKeyResult::Outcome::IdempotencyMismatch:
+        co_return http::adminError(422, "idempotency_key_reused",
+                                   "This Idempotency-Key was already used with a different request "
+                                   "body. Use a new key for a different key policy.");
+    case IssueKeyResult::Outcome::IdempotencyInFlight:
+        co_return http::adminError(409, "idempotency_key_in_use",
+                                   "A request with this Idempotency-Key is still being processed.");
+    }
+    co_return storeUnavailable();
+}
+
+awaitable<http::Response> KeyRoutes::list(const AdminCall &call)
+{
+    if (auto error =
+            checkQueryNames(call, {"status", "vendor", "label_prefix", "q", "limit", "cursor"}))
+        co_return fieldError(*error);
+    KeyFilter filter;
+    if (auto it = call.query.find("status"); it != call.query.end()) {
+        filter.status = parseKeyStatus(it->second);
+        if (!filter.status)
+            co_return fieldError({"status", "status must be active, capped, revoked or expired"});
+    }
+    if (auto it = call.query.find("vendor"); it != call.query.end()) {
+        filter.vendor = parseVendor(it->second);
+        if (!filter.vendor)
+            co_return fieldError({"vendor", "vendor must be stripe, twilio or resend"});
+    }
+    if (auto it = call.query.find("label_prefix"); it != call.query.end()) {
+        if (it->second.size() > 200)
+            co_return fieldError({"label_prefix", "label_prefix must be at most 200 characters"});
+        filter.labelPrefix = it->second;
+    }
+    if (auto it = call.query.find("q"); it != call.query.end()) {
+        if (it->second.size() > 200)
+            co_return fieldError({"q", "q must be at most 200 characters"});
+        filter.query = it->second;
+    }
+    if (auto it = call.query.find("cursor"); it != call.query.end()) {
+        if (it->second.size() > 200)
+            co_return fieldError({"cursor", "cursor is not one this server returned"});
+        filter.cursor = it->second;
+    }
+    auto limit = readLimit(call, 100, 1000);
+    if (auto *error = std::get_if<FieldError>(&limit))
+        co_return fieldError(*error);
+    filter.limit = std::get<int>(limit);
+
+    const TimePoint now = m_context.clock.now();
+    const SpendWindow window = m_context.calendar.windowAt(now);
+    Store &store = m_context.store;
+    auto page = co_await awaitStore<Page<KeyView>>(
+        [&](auto done) { store.listKeys(std::move(filter), window, now, std::move(done)); });
+    if (!page) {
+        if (page.error() == StoreError::NotFound)
+            co_return fieldError({"cursor", "cursor is not one this server returned"});
+        co_return storeUnavailable();
+    }
+    json::array data;
+    data.reserve(page->data.size());
+    for (const auto &view : page->data)
+        data.push_back(keyJson(view, window, now));
+    json::object body;
+    body["data"] = std::move(data);
+    body["next_cursor"] =
+        page->nextCursor.empty() ? json::value(nullptr) : json::value(page->nextCursor);
+    co_return http::jsonResponse(200, body);
+}
+
+awaitable<http::Response> KeyRoutes::get(const AdminCall &call, std::string keyId)
+{
+    (void)call;
+    if (!looksLikeVaultKeyId(keyId))
+        co_return http::adminError(404, "not_found", "No vault key has this id.");
+    const TimePoint now = m_context.clock.now();
+    const SpendWindow window = m_context.calendar.windowAt(now);
+    Store &store = m_context.store;
+    auto view = co_await awaitStore<std::optional<KeyView>>(
+        [&](auto done) { store.getKey(keyId, window, now, std::move(done)); });
+    if (!view)
+        co_return storeUnavailable();
+    if (!view.value())
+        co_return http::adminError(404, "not_found", "No vault key has the id " + keyId + ".");
+    co_return http::jsonResponse(200, keyJson(*view.value(), window, now));
+}
+
+awaitable<http::Response> KeyRoutes::revoke(const AdminCall &call, std::string keyId)
+{
+    if (!looksLikeVaultKeyId(keyId))
+        co_return http::adminError(404, "not_found", "No vault key has this id.");
+    const TimePoint now = m_context.clock.now();
+    AuditEntry audit;
+    audit.kind = "admin";
+    audit.ts = now;
+    audit.requestId = call.requestId;
+    audit.action = "key.revoked";
+    audit.actor = call.caller.id;
+    audit.keyId = keyId;
+    Store &store = m_context.store;
+    const SpendWindow window = m_context.calendar.windowAt(now);
+    auto result = co_await awaitStore<RevokeResult>(
+        [&](auto done) { store.revokeKey(keyId, now, window, std::move(audit), std::move(done)); });
+    if (!result) {
+        if (result.error() == StoreError::NotFound)
+            co_return http::adminError(404, "not_found", "No vault key has the id " + keyId + ".");
+        co_return storeUnavailable();
+    }
+    json::object body;
+    body["key_id"] = keyId;
+    body["status"] = "revoked";
+    body["revoked_at"] = timeJson(result->revokedAt);
+    body["already_revoked"] = result->alreadyRevoked;
+    body["held_usd"] = usdJson(result->heldAtRevoke);
+    co_return http::jsonResponse(200, body);
+}
+
+awaitable<http::Response> KeyRoutes::bulkRevoke(const AdminCall &call)
+{
+    auto parsed = parseJsonBody(call.request);
+    if (auto *error = std::get_if<http::Response>(&parsed))
+        co_return std::move(*error);
+    const json::value &value = std::get<json::value>(parsed);
+    if (!value.is_object())
+        co_return fieldError({"body", "the request body must be a JSON object"});
+    const json::object &body = value.get_object();
+    for (const auto &member : body) {
+        if (member.key() != "key_ids" && member.key() != "label_prefix" && member.key() != "vendor"
+            && member.key() != "dry_run")
+            co_return fieldError(
+                {std::string(member.key()), "unknown field \"" + std::string(member.key()) + "\""});
+    }
+    const TimePoint now = m_context.clock.now();
+    BulkRevokeRequest request;
+    request.now = now;
+    request.window = m_context.calendar.windowAt(now);
+    const json::value *keyIds = body.if_contains("key_ids");
+    const json::value *prefix = body.if_contains("label_prefix");
+    if ((keyIds != nullptr) == (prefix != nullptr))
+        co_return fieldError({"key_ids", "give either key_ids or label_prefix"});
+    if (keyIds) {
+        if (!keyIds->is_array() || keyIds->get_array().empty()
+            || keyIds->get_array().size() > kMaxBulkKeyIds)
+            co_return fieldError({"key_ids", "key_ids must be an array of 1 to 1000 key ids"});
+        for (const auto &id : keyIds->get_array()) {
+            if (!id.is_string())
+                co_return fieldError({"key_ids", "key_ids must hold strings"});
+            request.keyIds.emplace_back(id.get_string());
+        }
+        if (body.contains("vendor"))
+            co_return fieldError({"vendor", "vendor narrows label_prefix only"});
+    } else {
+        if (!prefix->is_string() || prefix->get_string().empty()
+            || prefix->get_string().size() > 200)
+            co_return fieldError({"label_prefix",
+                                  "label_prefix must be a non-empty string of at "
+                                  "most 200 characters"});
+        request.labelPrefix = std::string(prefix->get_string());
+        if (const json::value *vendor = body.if_contains("vendor"); vendor && !vendor->is_null()) {
+            request.vendor = vendor->is_string() ? parseVendor(vendor->get_string()) : std::nullopt;
+            if (!request.vendor)
+                co_return fieldError({"vendor", "vendor must be stripe, twilio or resend"});
+        }
+    }
+    if (const json::value *dryRun = body.if_contains("dry_run"); dryRun && !dryRun->is_null()) {
+        if (!dryRun->is_bool())
+            co_return fieldError({"dry_run", "dry_run must be true or false"});
+        request.dryRun = dryRun->get_bool();
+    }
+    request.audit.kind = "admin";
+    request.audit.ts = now;
+    request.audit.requestId = call.requestId;
+    request.audit.action = "key.revoked";
+    request.audit.actor = call.caller.id;
+    json::object detail;
+    if (request.labelPrefix)
+        detail["label_prefix"] = *request.labelPrefix;
+    detail["bulk"] = true;
+    request.audit.detail = toJsonText(detail);
+    const bool dryRun = request.dryRun;
+
+    Store &store = m_context.store;
+    auto result = co_await awaitStore<BulkRevokeResult>(
+        [&](auto done) { store.revokeKeys(std::move(request), std::move(done)); });
+    if (!result)
+        co_return storeUnavailable();
+    json::object answer;
+    answer["revoked"] = static_cast<std::int64_t>(result->keyIds.size());
+    answer["key_ids"] = json::value_from(result->keyIds);
+    answer["not_found"] = json::value_from(result->notFound);
+    answer["dry_run"] = dryRun;
+    answer["held_usd"] = usdJson(result->held);
+    answer["revoked_at"] = dryRun ? json::value(nullptr) : timeJson(result->revokedAt);
+    co_return http::jsonResponse(200, answer);
+}
+
+} // namespace keybrake

@@ -1,0 +1,20 @@
+#pragma once
+
+#include "domain.h"
+#include "spendcalendar.h"
+#include "store/store.h"
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+namespace keybrake {
+
+// The wire form of the server's objects (contract: "The key object", "The audit log").
+boost::json::value usdJson(Usd amount);
+boost::json::value timeJson(std::optional<TimePoint> when);
+boost::json::object keyJson(const KeyView &view, const SpendWindow &window, TimePoint now);
+boost::json::object scopeJson(const Scope &scope);
+boost::json::object auditJson(const AuditEntry &entry);
+boost::json::object adminKeyJson(const AdminKey &key);
+
+} // namespace keybrake

@@ -1,0 +1,74 @@
+#pragma once
+
+#include "usd.h"
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace keybrake {
+
+struct ListenAddress
+{
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 8080;
+};
+
+// Everything keybraked can be told. Sources, weakest first: built-in defaults, the config file
+// (--config FILE, lines of KEY=VALUE with the environment variables' names), the environment,
+// then command-line flags.
+struct Config
+{
+    ListenAddress listen;
+    std::optional<ListenAddress> adminListen;
+    std::string store = "sqlite:keybrake.db";
+    std::string bootstrapAdminKey; // secret: never logged
+    std::string spendTimezone = "UTC";
+    Usd maxDailyCap = Usd::fromDollars(10000);
+    std::chrono::seconds maxKeyLifetime {30 * 86400};
+
+    std::string upstreamStripe = "https://api.stripe.com";
+    std::string upstreamTwilio = "https://api.twilio.com";
+    std::string upstreamResend = "https://api.resend.com";
+    // Vendor credentials: secrets, never logged, never taken from an agent's request.
+    std::string stripeSecretKey;
+    std::string twilioAccountSid;
+    std::string twilioAuthToken;
+    std::string resendApiKey;
+
+    Usd resendEmailPrice = Usd::fromMicros(400); // $0.0004
+    Usd twilioSegmentCeiling = Usd::fromMicros(15000); // $0.015
+    std::optional<Usd> twilioCallCeiling;
+    std::map<std::string, Usd> fxRates; // lower-case currency → USD per unit
+
+    std::chrono::milliseconds upstreamConnectTimeout {5000};
+    std::chrono::milliseconds upstreamTimeout {30000};
+    std::size_t upstreamMaxConnections = 1024;
+    std::chrono::seconds idleTimeout {60};
+    std::chrono::seconds shutdownGrace {30};
+    unsigned threads = 0; // 0: one per core
+    std::string masterKeyFile; // default: the SQLite file's path + ".key"
+    std::string logLevel = "info";
+    bool testClock = false; // exposes POST /v1/test/clock; loopback only
+};
+
+struct ParsedCommandLine
+{
+    Config config;
+    std::vector<std::string> positional; // e.g. {"admin-keys", "create"}
+    std::map<std::string, std::string> subcommandFlags; // --role, --name of a subcommand
+    bool help = false;
+    bool version = false;
+};
+
+// Throws std::invalid_argument with a sentence naming the offending flag, variable or file line.
+ParsedCommandLine parseCommandLine(int argc, char **argv,
+                                   const std::map<std::string, std::string> &environment);
+std::map<std::string, std::string> currentEnvironment();
+std::string helpText();
+std::optional<ListenAddress> parseListenAddress(const std::string &text);
+
+} // namespace keybrake
