@@ -157,6 +157,7 @@ void ConnectionMonitor::setBackoff(std::chrono::milliseconds base, std::chrono::
 
 void ConnectionMonitor::reportSuccess()
 {
+    ++m_reportsSinceTick;
     m_failures = 0;
     m_lastError.clear();
     m_dataAsOf = QDateTime::currentDateTimeUtc();
@@ -173,6 +174,7 @@ void ConnectionMonitor::reportFailure(const ApiError &error)
 {
     if (error.kind == ApiError::Kind::Cancelled)
         return;
+    ++m_reportsSinceTick;
     if (error.kind == ApiError::Kind::Unauthenticated) {
         m_lastError = error.message;
         m_pollTimer.stop();
@@ -282,8 +284,14 @@ void ConnectionMonitor::probe()
 
 void ConnectionMonitor::onPollTimer()
 {
-    if (m_state == State::Live || m_state == State::Waiting)
-        Q_EMIT refreshDue();
+    if (m_state != State::Live && m_state != State::Waiting)
+        return;
+    // Models report what their refreshes saw; when nothing reported during a whole interval (no
+    // page is refreshing), the monitor asks the server itself, so a dead server is still noticed.
+    if (m_reportsSinceTick == 0)
+        probe();
+    m_reportsSinceTick = 0;
+    Q_EMIT refreshDue();
 }
 
 void ConnectionMonitor::onSecondTick()

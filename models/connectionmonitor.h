@@ -115,6 +115,7 @@ private:
     QElapsedTimer m_retryClock;
     qint64 m_retryDelayMs = 0;
     bool m_probing = false;
+    int m_reportsSinceTick = 0;
     bool m_running = false;
     QList<QPair<QPointer<client::ApiRequest>, qint64>> m_inFlight; // request, start (ms)
     QElapsedTimer m_clock;
