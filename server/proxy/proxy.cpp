@@ -473,7 +473,10 @@ awaitable<http::Response> Proxy::forward(Call &call, const VaultKey &key,
                                    : call.vendor == Vendor::Twilio ? "Twilio-Request-Id"
                                                                    : "X-Request-Id"]);
         headers.requestId = requestIdHeader;
-        headers.idempotentReplayed = lower(answer["Idempotent-Replayed"]) == "true";
+        // After a resumed hold the vendor's replay is the first answer this proxy gets for the
+        // attempt that timed out: that attempt moved the money, so it is counted now, not at 0.
+        headers.idempotentReplayed =
+            !admission.resumedHold && lower(answer["Idempotent-Replayed"]) == "true";
         const ResponseCost cost =
             parseResponseCost(prepared, status, headers, answer.body(), m_context.pricing);
         call.audit.vendorObjectId = cost.vendorObjectId;
