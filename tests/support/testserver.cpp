@@ -3,6 +3,7 @@
 #include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QEventLoop>
+#include <QHostAddress>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
@@ -10,6 +11,7 @@
 #include <QNetworkRequest>
 #include <QProcessEnvironment>
 #include <QRegularExpression>
+#include <QTcpSocket>
 #include <QTimer>
 #include <QtTest/QTest>
 
@@ -128,6 +130,8 @@ bool TestServer::startServer()
     environment.insert(QStringLiteral("KEYBRAKE_LOG_LEVEL"), QStringLiteral("info"));
     for (auto it = m_options.serverEnv.cbegin(); it != m_options.serverEnv.cend(); ++it)
         environment.insert(it.key(), it.value());
+    for (const QString &name : m_options.unsetEnv)
+        environment.remove(name);
     m_server->setProcessEnvironment(environment);
     m_server->setProcessChannelMode(QProcess::SeparateChannels);
     QStringList arguments {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(m_port),
@@ -347,6 +351,67 @@ bool TestServer::advanceClock(const QString &duration)
     return admin("POST", QStringLiteral("/v1/test/clock"), {{QStringLiteral("advance"), duration}})
                .status
         == 200;
+}
+
+HttpResult rawHttp(quint16 port, const QByteArray &bytes, int timeoutMs)
+{
+    HttpResult result;
+    QTcpSocket socket;
+    QDeadlineTimer deadline(timeoutMs);
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    if (!socket.waitForConnected(static_cast<int>(deadline.remainingTime()))) {
+        result.networkError = socket.errorString();
+        return result;
+    }
+    socket.write(bytes);
+    while (socket.bytesToWrite() > 0 && socket.state() == QAbstractSocket::ConnectedState
+           && !deadline.hasExpired())
+        socket.waitForBytesWritten(static_cast<int>(deadline.remainingTime()));
+
+    QByteArray received;
+    qsizetype headerEnd = -1;
+    qint64 contentLength = -1;
+    for (;;) {
+        received += socket.readAll();
+        if (headerEnd < 0) {
+            headerEnd = received.indexOf("\r\n\r\n");
+            if (headerEnd >= 0) {
+                const auto lines = received.left(headerEnd).split('\n');
+                for (qsizetype i = 1; i < lines.size(); ++i) {
+                    const QByteArray line = lines[i].trimmed();
+                    const qsizetype colon = line.indexOf(':');
+                    if (colon <= 0)
+                        continue;
+                    const QByteArray name = line.left(colon).trimmed().toLower();
+                    const QByteArray value = line.mid(colon + 1).trimmed();
+                    result.headers.insert(name, value);
+                    if (name == "content-length")
+                        contentLength = value.toLongLong();
+                }
+                const QList<QByteArray> statusLine = lines.value(0).trimmed().split(' ');
+                result.status = statusLine.size() >= 2 ? statusLine[1].toInt() : 0;
+            }
+        }
+        if (headerEnd >= 0 && contentLength >= 0
+            && received.size() - (headerEnd + 4) >= contentLength)
+            break;
+        if (socket.state() != QAbstractSocket::ConnectedState || deadline.hasExpired())
+            break;
+        socket.waitForReadyRead(static_cast<int>(qMin<qint64>(deadline.remainingTime(), 200)));
+    }
+    if (headerEnd < 0) {
+        result.status = 0;
+        result.networkError =
+            received.isEmpty() ? socket.errorString() : QStringLiteral("unparsable answer");
+        return result;
+    }
+    result.body = received.mid(headerEnd + 4);
+    if (contentLength >= 0)
+        result.body.truncate(contentLength);
+    const QJsonDocument document = QJsonDocument::fromJson(result.body);
+    if (document.isObject())
+        result.json = document.object();
+    return result;
 }
 
 QByteArray stripeCharge(qint64 cents, const QByteArray &currency, const QByteArray &customer)

@@ -47,6 +47,9 @@ public:
         bool startSim = true;
         bool testClock = false; // --test-clock: setClock()/advanceClock() work
         QString storePath; // default: a file in a temporary directory
+        // KEYBRAKE_* variables removed from keybraked's environment (the vendor credentials, to
+        // take them from a config file instead).
+        QStringList unsetEnv;
     };
 
     TestServer();
@@ -117,6 +120,12 @@ private:
     quint16 m_port = 0;
     QString m_adminKey;
 };
+
+// Writes `bytes` exactly as given on a fresh connection to 127.0.0.1:`port` and reads one HTTP/1.1
+// response (by Content-Length, or until the server closes). For what Qt's network stack refuses
+// or rewrites: absolute-form targets, NUL bytes, broken headers, bodies announced but never sent.
+// status 0 with networkError when nothing parsable came back.
+HttpResult rawHttp(quint16 port, const QByteArray &bytes, int timeoutMs = 15000);
 
 // A Stripe charge body for `dollars` (form-encoded).
 QByteArray stripeCharge(qint64 cents, const QByteArray &currency = "usd",
