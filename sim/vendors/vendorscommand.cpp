@@ -5,6 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <csignal>
 #include <iostream>
@@ -54,8 +55,10 @@ int runVendorsCommand(const std::vector<std::string> &args)
         options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
     raiseOpenFileLimit();
 
-    asio::io_context io(static_cast<int>(threads));
+    // The simulator outlives the io_context: destroying the io_context destroys the coroutines
+    // still suspended in it (a "hang" fault), and they touch the simulator's counters.
     VendorSim sim(options);
+    asio::io_context io(static_cast<int>(threads));
     http::ServerLimits limits;
     limits.maxConnections = 100'000;
     http::HttpServer server(
@@ -79,10 +82,14 @@ int runVendorsCommand(const std::vector<std::string> &args)
     }
 
     asio::signal_set signals(io, SIGINT, SIGTERM);
+    asio::steady_timer deadline(io);
     signals.async_wait([&](boost::system::error_code error, int) {
         if (error)
             return;
         server.shutdown(std::chrono::seconds(1), [&io] { io.stop(); });
+        // A request held by a "hang" fault never finishes on its own; stop regardless.
+        deadline.expires_after(std::chrono::seconds(2));
+        deadline.async_wait([&io](boost::system::error_code) { io.stop(); });
     });
 
     const auto address = endpoint.address();
