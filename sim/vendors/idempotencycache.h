@@ -26,7 +26,7 @@ public:
         SimReply stored; // for Replay
     };
 
-    explicit IdempotencyCache(std::size_t capacity = 100'000,
+    explicit IdempotencyCache(std::size_t capacity = 50'000,
                               std::chrono::hours lifetime = std::chrono::hours(24));
 
     // `scope` separates vendors; `fingerprint` identifies the request (method, path, body).
