@@ -108,6 +108,13 @@ asio::awaitable<void> HttpServer::Session::run()
             || headerError == asio::error::connection_reset || headerError == asio::error::eof
             || headerError == asio::error::bad_descriptor)
             break;
+        // The parser checks a Content-Length against the body limit while it reads the header,
+        // so an announced body over 1 MiB fails here, before any of it is read.
+        if (headerError == bhttp::error::body_limit) {
+            co_await answerError(std::string(parser.get().target()), 413, "body_too_large",
+                                 "The request body is larger than 1 MiB.");
+            break;
+        }
         if (headerError == bhttp::error::header_limit) {
             co_await answerError({}, 431, "header_too_large",
                                  "The request's header is larger than the server accepts "
