@@ -4,6 +4,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <cmath>
 #include <set>
 
 namespace keybrake {
@@ -144,8 +145,19 @@ std::variant<VaultKey, FieldError> parseIssueKeyRequest(const json::value &bodyV
         capUsd = std::nullopt;
     else
         capUsd = Usd::fromJsonNumber(cap->get_double());
-    if (!capUsd)
+    if (!capUsd) {
+        // Say which rule the number broke: a sign, a size (1e309 parses as infinity) or decimals.
+        const double number = cap->is_int64() ? static_cast<double>(cap->get_int64())
+            : cap->is_uint64()                ? static_cast<double>(cap->get_uint64())
+                                              : cap->get_double();
+        if (number <= 0)
+            return FieldError {"daily_usd_cap", "daily_usd_cap must be greater than 0"};
+        if (!std::isfinite(number) || number > static_cast<double>(1'000'000'000))
+            return FieldError {"daily_usd_cap",
+                               "daily_usd_cap must be at most " + limits.maxDailyCap.toDisplay()
+                                   + " (the server's maximum)"};
         return FieldError {"daily_usd_cap", "daily_usd_cap must have at most 6 decimals"};
+    }
     if (*capUsd <= Usd {})
         return FieldError {"daily_usd_cap", "daily_usd_cap must be greater than 0"};
     if (*capUsd > limits.maxDailyCap)
