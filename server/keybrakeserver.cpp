@@ -143,9 +143,11 @@ void KeybrakeServer::start()
             upstreams[i] = std::make_unique<UpstreamClient>(m_io.get_executor(), bases[i],
                                                             upstreamOptions, tls);
         } catch (const std::invalid_argument &error) {
-            throw std::runtime_error(std::string("upstream ")
+            static constexpr const char *kVariables[] = {
+                "KEYBRAKE_UPSTREAM_STRIPE", "KEYBRAKE_UPSTREAM_TWILIO", "KEYBRAKE_UPSTREAM_RESEND"};
+            throw std::runtime_error(std::string(kVariables[i]) + " (the "
                                      + std::string(vendorName(static_cast<Vendor>(i)))
-                                     + " base URL: " + error.what());
+                                     + " base URL): " + error.what());
         }
     }
     m_admin = std::make_unique<AdminApi>(*m_context);
@@ -170,9 +172,11 @@ void KeybrakeServer::start()
 
     try {
         m_mainEndpoint = m_http->listen(m_config.listen.host, m_config.listen.port, "main");
-    } catch (const std::exception &error) {
+    } catch (const boost::system::system_error &error) {
+        // code().message(), not what(): what() appends Boost's source location.
         throw std::runtime_error("cannot listen on " + m_config.listen.host + ":"
-                                 + std::to_string(m_config.listen.port) + ": " + error.what());
+                                 + std::to_string(m_config.listen.port) + ": "
+                                 + error.code().message());
     }
     std::cout << "keybraked listening on http://" << m_mainEndpoint.address().to_string() << ":"
               << m_mainEndpoint.port() << std::endl;
@@ -180,10 +184,10 @@ void KeybrakeServer::start()
         asio::ip::tcp::endpoint admin;
         try {
             admin = m_http->listen(m_config.adminListen->host, m_config.adminListen->port, "admin");
-        } catch (const std::exception &error) {
+        } catch (const boost::system::system_error &error) {
             throw std::runtime_error("cannot listen on " + m_config.adminListen->host + ":"
                                      + std::to_string(m_config.adminListen->port) + ": "
-                                     + error.what());
+                                     + error.code().message());
         }
         std::cout << "keybraked admin listening on http://" << admin.address().to_string() << ":"
                   << admin.port() << std::endl;
