@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "clock.h"
+#include "spendcalendar.h"
 #include "vendors/pricing.h"
 
 #include <charconv>
@@ -73,7 +74,16 @@ const std::vector<Setting> &settings()
         {"KEYBRAKE_BOOTSTRAP_ADMIN_KEY", nullptr,
          [](Config &c, const std::string &v) { c.bootstrapAdminKey = v; }},
         {"KEYBRAKE_SPEND_TIMEZONE", "--spend-timezone",
-         [](Config &c, const std::string &v) { c.spendTimezone = v; }},
+         [](Config &c, const std::string &v) {
+             // Checked here, so the message names the setting (and the config file's line).
+             try {
+                 SpendCalendar calendar(v);
+             } catch (const std::exception &error) {
+                 throw std::invalid_argument(std::string("KEYBRAKE_SPEND_TIMEZONE: ")
+                                             + error.what());
+             }
+             c.spendTimezone = v;
+         }},
         {"KEYBRAKE_MAX_DAILY_CAP_USD", "--max-daily-cap-usd",
          [](Config &c, const std::string &v) {
              c.maxDailyCap = parsePositiveUsd("KEYBRAKE_MAX_DAILY_CAP_USD", v);
@@ -199,9 +209,16 @@ void applyConfigFile(Config &config, const std::string &path)
             && value.back() == value.front())
             value = value.substr(1, value.size() - 2);
         const Setting *setting = settingByVariable(key);
-        if (equals == std::string::npos || !setting)
+        // A bad line is not echoed whole: "KEYBRAKE_STRIPE_SECRET_KEY sk_live_..." (a missing
+        // '=') must not print the secret to the terminal or a service log.
+        if (equals == std::string::npos)
+            throw std::invalid_argument(path + ":" + std::to_string(number)
+                                        + ": expected VARIABLE=value (the line is not shown, as "
+                                          "it may hold a secret)");
+        const std::string name = key.substr(0, key.find_first_of(" \t"));
+        if (!setting)
             throw std::invalid_argument(path + ":" + std::to_string(number) + ": unknown setting \""
-                                        + key + "\" (see keybraked --help)");
+                                        + name + "\" (see keybraked --help)");
         try {
             setting->apply(config, value);
         } catch (const std::invalid_argument &error) {
