@@ -740,8 +740,8 @@ void TestAdminApi::adminKeys()
     const QRegularExpression idShape(QStringLiteral("^ak_[a-z2-7]{24}$"));
     const int auditBefore = adminAuditCount();
     QMap<QString, QString> created; // id -> secret
-    for (const QString role : {QStringLiteral("viewer"), QStringLiteral("issuer"),
-                               QStringLiteral("operator"), QStringLiteral("admin")}) {
+    for (const QString &role : {QStringLiteral("viewer"), QStringLiteral("issuer"),
+                                QStringLiteral("operator"), QStringLiteral("admin")}) {
         const HttpResult result =
             m_server->admin("POST", QStringLiteral("/v1/admin-keys"),
                             {{QStringLiteral("name"), QString(QStringLiteral("ops ") + role)},

@@ -125,7 +125,7 @@ void TestAdminRoles::initTestCase()
     options.testClock = true; // so POST /v1/test/clock is a route to check too
     m_server = std::make_unique<TestServer>(options);
     QVERIFY2(m_server->start(), qPrintable(m_server->errorString()));
-    for (const QString role :
+    for (const QString &role :
          {QStringLiteral("viewer"), QStringLiteral("issuer"), QStringLiteral("operator")}) {
         m_secrets.insert(role, m_server->createAdminKey(role, role));
         QVERIFY(!m_secrets.value(role).isEmpty());

@@ -168,7 +168,7 @@ QByteArray TestHostileInput::authFor(const Route &route) const
 {
     if (!route.proxy)
         return admin();
-    for (const QString vendor :
+    for (const QString &vendor :
          {QStringLiteral("stripe"), QStringLiteral("twilio"), QStringLiteral("resend")}) {
         if (route.target.startsWith(QByteArray('/' + vendor.toUtf8())))
             return vault(vendor);
@@ -519,7 +519,7 @@ void TestHostileInput::issueKeyFields()
     QFETCH(QString, code);
     QFETCH(QString, field);
     QFETCH(QString, says);
-    for (const QByteArray target :
+    for (const QByteArray &target :
          {QByteArrayLiteral("/v1/keys"), QByteArrayLiteral("/vault/keys")}) {
         const QByteArray request =
             http("POST", target, {admin(), "Content-Type: application/json"}, body);
@@ -540,7 +540,7 @@ void TestHostileInput::otherAdminBodies_data()
     QTest::addColumn<QString>("code");
     QTest::addColumn<QString>("field");
 
-    for (const QByteArray target :
+    for (const QByteArray &target :
          {QByteArrayLiteral("/v1/keys/revoke"), QByteArrayLiteral("/vault/keys/revoke"),
           QByteArrayLiteral("/v1/admin-keys")}) {
         const QString prefix = QString::fromLatin1(target) + QStringLiteral(": ");
@@ -565,7 +565,7 @@ void TestHostileInput::otherAdminBodies_data()
     }
     const QByteArray ids10k =
         "{\"key_ids\":" + repeatedJson("\"vk_aaaaaaaaaaaaaaaaaaaaaaaa\"", 10000) + "}";
-    for (const QByteArray target :
+    for (const QByteArray &target :
          {QByteArrayLiteral("/v1/keys/revoke"), QByteArrayLiteral("/vault/keys/revoke")}) {
         const QString prefix = QString::fromLatin1(target) + QStringLiteral(": ");
         const auto row = [&](const char *what) {
