@@ -75,9 +75,9 @@ int runVendorsCommand(const std::vector<std::string> &args)
     asio::ip::tcp::endpoint endpoint;
     try {
         endpoint = server.listen(options.listenHost, options.listenPort);
-    } catch (const std::exception &error) {
+    } catch (const boost::system::system_error &error) {
         std::cerr << "keybrake-sim vendors: cannot listen on " << options.listenHost << ':'
-                  << options.listenPort << ": " << error.what() << '\n';
+                  << options.listenPort << ": " << error.code().message() << '\n';
         return 1;
     }
 

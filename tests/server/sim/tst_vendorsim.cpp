@@ -757,8 +757,8 @@ void VendorSimTest::dropRunsTheOperationThenClosesWithoutAnswer()
 
 void VendorSimTest::hangNeverAnswers()
 {
-    // Its own access manager: Qt 6.4's stops sending on a connection whose request hit the
-    // transfer timeout, which would stall the requests of the tests after this one.
+    // Its own access manager: with Qt 6.4.2, requests sent after one hit its transfer timeout
+    // stalled on the same manager, which would hold up the tests after this one.
     QNetworkAccessManager network;
     const Reply reply =
         finish(start(*m_sim, "POST", QStringLiteral("/v1/charges"), "amount=100&currency=usd",
