@@ -11,7 +11,10 @@
 
 namespace keybrake {
 
-ManualClock::ManualClock(TimePoint start) : m_unixMillis(toUnixMillis(start)) { }
+ManualClock::ManualClock(TimePoint start)
+    : m_unixMillis(toUnixMillis(start))
+{
+}
 
 TimePoint ManualClock::now() const
 {
@@ -47,7 +50,7 @@ std::optional<TimePoint> parseRfc3339(std::string_view text)
 {
     if (text.size() < 20 || text.size() > 40)
         return std::nullopt;
-    std::istringstream in{std::string(text)};
+    std::istringstream in {std::string(text)};
     date::sys_time<Millis> parsed;
     // %FT%T accepts fractional seconds; %Ez accepts +hh:mm. 'Z' is tried first.
     if (text.back() == 'Z' || text.back() == 'z') {
@@ -69,15 +72,28 @@ std::optional<std::chrono::seconds> parseDuration(std::string_view text)
         return std::nullopt;
     std::int64_t multiplier = 1;
     switch (text.back()) {
-    case 's': multiplier = 1; text.remove_suffix(1); break;
-    case 'm': multiplier = 60; text.remove_suffix(1); break;
-    case 'h': multiplier = 3600; text.remove_suffix(1); break;
-    case 'd': multiplier = 86400; text.remove_suffix(1); break;
-    default: break;
+    case 's':
+        multiplier = 1;
+        text.remove_suffix(1);
+        break;
+    case 'm':
+        multiplier = 60;
+        text.remove_suffix(1);
+        break;
+    case 'h':
+        multiplier = 3600;
+        text.remove_suffix(1);
+        break;
+    case 'd':
+        multiplier = 86400;
+        text.remove_suffix(1);
+        break;
+    default:
+        break;
     }
     std::int64_t value = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc{} || end != text.data() + text.size() || value <= 0
+    if (error != std::errc {} || end != text.data() + text.size() || value <= 0
         || value > 10LL * 365 * 86400)
         return std::nullopt;
     return std::chrono::seconds(value * multiplier);

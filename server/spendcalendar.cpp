@@ -6,7 +6,8 @@
 
 namespace keybrake {
 
-SpendCalendar::SpendCalendar(const std::string &ianaZone) : m_zoneName(ianaZone)
+SpendCalendar::SpendCalendar(const std::string &ianaZone)
+    : m_zoneName(ianaZone)
 {
     if (ianaZone == "UTC" || ianaZone == "Etc/UTC")
         return; // fast path without the tz database

@@ -9,7 +9,7 @@ namespace keybrake {
 namespace {
 // About nine trillion dollars: far beyond any cap, far below int64 overflow in sums.
 constexpr std::int64_t kMaxMicros = 9'000'000'000'000'000'000LL / 1000;
-}
+} // namespace
 
 std::optional<Usd> Usd::fromDecimal(std::string_view text)
 {
@@ -22,8 +22,8 @@ std::optional<Usd> Usd::fromDecimal(std::string_view text)
     }
     const auto dot = text.find('.');
     const std::string_view whole = text.substr(0, dot);
-    const std::string_view fraction = dot == std::string_view::npos ? std::string_view{}
-                                                                    : text.substr(dot + 1);
+    const std::string_view fraction =
+        dot == std::string_view::npos ? std::string_view {} : text.substr(dot + 1);
     if (whole.empty() || whole.size() > 13 || fraction.size() > 6
         || (dot != std::string_view::npos && fraction.empty()))
         return std::nullopt;

@@ -50,7 +50,10 @@ public:
     constexpr auto operator<=>(const Usd &) const = default;
 
 private:
-    constexpr explicit Usd(std::int64_t micros) : m_micros(micros) { }
+    constexpr explicit Usd(std::int64_t micros)
+        : m_micros(micros)
+    {
+    }
     std::int64_t m_micros = 0;
 };
 
