@@ -122,6 +122,7 @@ Application::Application(int &argc, char **argv)
 {
     setIdentity();
     initResources();
+    installTranslations();
     setWindowIcon(QIcon(QStringLiteral(":/icons/keybrake.svg")));
     setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
     // Before our palette replaces it, the platform's palette is the best hint of the system's

@@ -13,7 +13,7 @@ find_package(date REQUIRED)
 if(KEYBRAKE_BUILD_CONSOLE OR KEYBRAKE_BUILD_TESTS)
     set(_qt_components Core Network Concurrent)
     if(KEYBRAKE_BUILD_CONSOLE)
-        list(APPEND _qt_components Gui Widgets Charts Svg)
+        list(APPEND _qt_components Gui Widgets Charts Svg LinguistTools)
         if(UNIX AND NOT APPLE)
             # The console follows the desktop's colour scheme through the XDG portal.
             list(APPEND _qt_components DBus)

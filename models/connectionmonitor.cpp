@@ -53,12 +53,17 @@ int ConnectionMonitor::secondsUntilRetry() const
 
 int ConnectionMonitor::secondsWaiting() const
 {
+    return int(millisecondsWaiting() / 1000);
+}
+
+qint64 ConnectionMonitor::millisecondsWaiting() const
+{
     qint64 oldest = -1;
     for (const auto &[request, startedMs] : m_inFlight) {
         if (request && !request->isFinished())
             oldest = oldest < 0 ? startedMs : std::min(oldest, startedMs);
     }
-    return oldest < 0 ? 0 : int((m_clock.elapsed() - oldest) / 1000);
+    return oldest < 0 ? 0 : m_clock.elapsed() - oldest;
 }
 
 QString ConnectionMonitor::statusText(const TimeFormatter &formatter) const
@@ -69,9 +74,10 @@ QString ConnectionMonitor::statusText(const TimeFormatter &formatter) const
     case State::Live:
         return tr("● Live");
     case State::Waiting:
-        return tr("◌ Waiting for the server (%1 s)").arg(secondsWaiting());
+        return tr("◌ Waiting for the server (%1 s)")
+            .arg(std::max<qint64>(1, (millisecondsWaiting() + 500) / 1000));
     case State::Reconnecting:
-        if (m_probing)
+        if (m_probing || !m_retryTimer.isActive())
             return tr("◌ Reconnecting…");
         return tr("◌ Reconnecting in %1 s").arg(secondsUntilRetry());
     case State::Offline: {
@@ -167,7 +173,7 @@ void ConnectionMonitor::reportSuccess()
     m_retryTimer.stop();
     if (!m_pollTimer.isActive())
         m_pollTimer.start();
-    setState(secondsWaiting() * 1000 >= m_slowAfter.count() ? State::Waiting : State::Live);
+    setState(millisecondsWaiting() >= m_slowAfter.count() ? State::Waiting : State::Live);
 }
 
 void ConnectionMonitor::reportFailure(const ApiError &error)
@@ -203,9 +209,10 @@ void ConnectionMonitor::reportFailure(const ApiError &error)
     if (!m_running)
         return;
     m_pollTimer.stop();
-    setState(m_failures >= m_offlineAfter ? State::Offline : State::Reconnecting);
+    // Schedule first, so the state change already announces when the next attempt is.
     if (!m_probing && !m_retryTimer.isActive())
         scheduleRetry();
+    setState(m_failures >= m_offlineAfter ? State::Offline : State::Reconnecting);
     Q_EMIT statusTextChanged();
 }
 
@@ -215,6 +222,9 @@ void ConnectionMonitor::track(client::ApiRequest *request)
         return;
     m_inFlight.append({QPointer<client::ApiRequest>(request), m_clock.elapsed()});
     connect(request, &client::ApiRequest::finished, this, [this] { onSecondTick(); });
+    // Checked exactly when the request becomes slow, not on the next whole-second tick.
+    QTimer::singleShot(m_slowAfter + std::chrono::milliseconds(1), this,
+                       &ConnectionMonitor::onSecondTick);
     if (!m_secondTicker.isActive())
         m_secondTicker.start();
 }
@@ -298,7 +308,7 @@ void ConnectionMonitor::onSecondTick()
 {
     m_inFlight.removeIf(
         [](const auto &entry) { return !entry.first || entry.first->isFinished(); });
-    const bool slow = secondsWaiting() * 1000 >= m_slowAfter.count();
+    const bool slow = millisecondsWaiting() >= m_slowAfter.count();
     if (m_state == State::Live && slow)
         setState(State::Waiting);
     else if (m_state == State::Waiting && !slow)

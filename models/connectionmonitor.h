@@ -57,6 +57,7 @@ public:
     int secondsUntilRetry() const;
     // Seconds the oldest tracked request has been waiting for an answer.
     int secondsWaiting() const;
+    qint64 millisecondsWaiting() const;
     int consecutiveFailures() const { return m_failures; }
     QString lastErrorMessage() const { return m_lastError; }
 

@@ -1,5 +1,7 @@
 #include "resources/keybrakeresources.h"
 
+#include <QCoreApplication>
+#include <QTranslator>
 #include <QtGlobal>
 
 #include <mutex>
@@ -17,6 +19,18 @@ void initResources()
 {
     static std::once_flag once;
     std::call_once(once, initKeybrakeQrc);
+}
+
+void installTranslations()
+{
+    initResources();
+    static QTranslator *translator = nullptr;
+    if (translator)
+        return;
+    translator = new QTranslator(QCoreApplication::instance());
+    // Until other languages ship, English: it supplies "1 key" / "3 keys" for tr("%n key(s)").
+    if (translator->load(QStringLiteral(":/i18n/keybrake_en.qm")))
+        QCoreApplication::installTranslator(translator);
 }
 
 } // namespace keybrake

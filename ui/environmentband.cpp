@@ -119,16 +119,21 @@ void EnvironmentBand::applyColors()
         label->setPalette(p);
     }
     m_status->setTextColor(text);
-    m_roleLabel->setStyleSheet(
+    // Style sheets re-polish their widget: set them only when the colours really changed.
+    const QString roleSheet =
         QStringLiteral("#roleBadgeLabel { color: %1; border: 1px solid %1; border-radius: 9px; }")
-            .arg(text.name()));
+            .arg(text.name());
+    if (m_roleLabel->styleSheet() != roleSheet)
+        m_roleLabel->setStyleSheet(roleSheet);
     const QColor red(0xcf, 0x22, 0x2e);
-    m_stopRuns->setStyleSheet(
+    const QString stopSheet =
         QStringLiteral("#stopRunsPushButton { background: white; color: %1; border: 2px solid "
                        "%1; border-radius: 4px; padding: 3px 10px; font-weight: bold; }"
                        "#stopRunsPushButton:disabled { color: #8c959f; border-color: #c4c9d0; }"
                        "#stopRunsPushButton:focus { border-color: #1f6feb; }")
-            .arg(red.name()));
+            .arg(red.name());
+    if (m_stopRuns->styleSheet() != stopSheet)
+        m_stopRuns->setStyleSheet(stopSheet);
 }
 
 } // namespace keybrake

@@ -36,11 +36,14 @@ Q_SIGNALS:
 
 protected:
     void changeEvent(QEvent *event) override;
+    void paintEvent(QPaintEvent *event) override;
 
 private:
     void applyColors();
 
     Kind m_kind = Kind::Information;
+    QColor m_tone;
+    QColor m_background;
     QLabel *m_icon;
     QLabel *m_text;
     QPushButton *m_action;

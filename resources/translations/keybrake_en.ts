@@ -1,0 +1,107 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="en_US">
+<context>
+    <name>KeyPolicyDraft</name>
+    <message numerus="yes">
+        <source>A key may live at most %n day(s).</source>
+        <translation>
+            <numerusform>A key may live at most %n day.</numerusform><numerusform>A key may live at most %n days.</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>TimeFormatter</name>
+    <message numerus="yes">
+        <source>%n s</source>
+        <translation>
+            <numerusform>%n s</numerusform><numerusform>%n s</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n min</source>
+        <translation>
+            <numerusform>%n min</numerusform><numerusform>%n min</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n h</source>
+        <translation>
+            <numerusform>%n h</numerusform><numerusform>%n h</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n day(s)</source>
+        <translation>
+            <numerusform>%n day</numerusform><numerusform>%n days</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>keybrake::ConnectionMonitor</name>
+    <message numerus="yes">
+        <source>Connected. Data refreshes every %n second(s).</source>
+        <translation>
+            <numerusform>Connected. Data refreshes every %n second.</numerusform><numerusform>Connected. Data refreshes every %n seconds.</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>The server has not answered for %n second(s). The figures shown may be out of date.</source>
+        <translation>
+            <numerusform>The server has not answered for %n second. The figures shown may be out of date.</numerusform><numerusform>The server has not answered for %n seconds. The figures shown may be out of date.</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>keybrake::OneTimeSecretDialog</name>
+    <message numerus="yes">
+        <source>Copy puts the key on the clipboard for %n second(s), then clears it.</source>
+        <translation>
+            <numerusform>Copy puts the key on the clipboard for %n second, then clears it.</numerusform><numerusform>Copy puts the key on the clipboard for %n seconds, then clears it.</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>Copied. The clipboard will be cleared in %n second(s).</source>
+        <translation>
+            <numerusform>Copied. The clipboard will be cleared in %n second.</numerusform><numerusform>Copied. The clipboard will be cleared in %n seconds.</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>keybrake::StopRunsDialog</name>
+    <message numerus="yes">
+        <source>Stop %n key(s)</source>
+        <translation>
+            <numerusform>Stop %n key</numerusform><numerusform>Stop %n keys</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>This stops %n key(s), %1 held.</source>
+        <translation>
+            <numerusform>This stops %n key, %1 held.</numerusform><numerusform>This stops %n keys, %1 held.</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>Stopped %n key(s) at %1 %2.</source>
+        <translation>
+            <numerusform>Stopped %n key at %1 %2.</numerusform><numerusform>Stopped %n keys at %1 %2.</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>keybrake::VaultKeysPage</name>
+    <message numerus="yes">
+        <source>Revoked %n key(s).</source>
+        <translation>
+            <numerusform>Revoked %n key.</numerusform><numerusform>Revoked %n keys.</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>Revoke %n vault key(s) on %1?
+
+Every agent using them gets 401 on its next call. Revoking cannot be undone.</source>
+        <translation>
+            <numerusform>Revoke %n vault key on %1?
+
+Every agent using them gets 401 on its next call. Revoking cannot be undone.</numerusform><numerusform>Revoke %n vault keys on %1?
+
+Every agent using them gets 401 on its next call. Revoking cannot be undone.</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>Revoke %n key(s)</source>
+        <translation>
+            <numerusform>Revoke %n key</numerusform><numerusform>Revoke %n keys</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>The server has not answered for %n second(s).</source>
+        <translation>
+            <numerusform>The server has not answered for %n second.</numerusform><numerusform>The server has not answered for %n seconds.</numerusform></translation>
+    </message>
+</context>
+</TS>
