@@ -5,12 +5,15 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 
 #include <optional>
@@ -159,6 +162,8 @@ asio::awaitable<void> HttpServer::Session::run()
         const bool keepAlive = request.keep_alive();
         Response response;
         bool closeWithoutAnswer = false;
+        context.stream = std::make_shared<ResponseStream>(m_stream, limits.writeTimeout,
+                                                          m_server.m_shuttingDown);
         m_server.m_activeRequests.fetch_add(1);
         try {
             response = co_await m_server.m_handler(std::move(request), context);
@@ -171,6 +176,13 @@ asio::awaitable<void> HttpServer::Session::run()
         m_server.m_activeRequests.fetch_sub(1);
         if (closeWithoutAnswer)
             break;
+        if (context.stream->begun()) {
+            // The handler answered through the stream; an unfinished one cannot be continued.
+            if (!context.stream->ended() || context.stream->failed() || !keepAlive
+                || m_server.shuttingDown())
+                break;
+            continue;
+        }
         response.keep_alive(keepAlive && !m_server.shuttingDown());
         response.prepare_payload();
         m_stream.expires_after(limits.writeTimeout);
@@ -180,6 +192,51 @@ asio::awaitable<void> HttpServer::Session::run()
     }
     m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
     m_stream.socket().close(ignored);
+}
+
+ResponseStream::ResponseStream(beast::tcp_stream &stream, std::chrono::seconds writeTimeout,
+                               const std::atomic<bool> &serverClosing)
+    : m_stream(stream)
+    , m_writeTimeout(writeTimeout)
+    , m_serverClosing(serverClosing)
+{
+}
+
+asio::awaitable<bool> ResponseStream::begin(bhttp::response_header<> header)
+{
+    m_begun = true;
+    bhttp::response<bhttp::empty_body> response(std::move(header));
+    response.version(11);
+    response.chunked(true);
+    bhttp::response_serializer<bhttp::empty_body> serializer(response);
+    m_stream.expires_after(m_writeTimeout);
+    auto [error, written] = co_await bhttp::async_write_header(m_stream, serializer, kAsTuple);
+    m_stream.expires_never();
+    m_failed = static_cast<bool>(error);
+    co_return !m_failed;
+}
+
+asio::awaitable<bool> ResponseStream::write(std::string_view data)
+{
+    if (m_failed || data.empty())
+        co_return !m_failed;
+    m_stream.expires_after(m_writeTimeout);
+    auto [error, written] = co_await asio::async_write(
+            m_stream, bhttp::make_chunk(asio::const_buffer(data.data(), data.size())), kAsTuple);
+    m_stream.expires_never();
+    m_failed = static_cast<bool>(error);
+    co_return !m_failed;
+}
+
+asio::awaitable<void> ResponseStream::end()
+{
+    if (m_failed || m_ended)
+        co_return;
+    m_stream.expires_after(m_writeTimeout);
+    auto [error, written] = co_await asio::async_write(m_stream, bhttp::make_chunk_last(), kAsTuple);
+    m_stream.expires_never();
+    m_failed = static_cast<bool>(error);
+    m_ended = true;
 }
 
 HttpServer::HttpServer(asio::io_context &io, ServerLimits limits, Handler handler,

@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -32,10 +33,41 @@ struct ServerLimits
     std::size_t maxConnections = 20000;
 };
 
+// A response whose body is produced while it is sent, in chunks: CSV exports and server-sent
+// events. A handler that begins one answers through it; the Response it returns is then ignored.
+class ResponseStream
+{
+public:
+    ResponseStream(boost::beast::tcp_stream &stream, std::chrono::seconds writeTimeout,
+                   const std::atomic<bool> &serverClosing);
+
+    // Sends the status and header with Transfer-Encoding: chunked. False when the client is gone.
+    boost::asio::awaitable<bool> begin(boost::beast::http::response_header<> header);
+    // Sends one chunk; false when the client is gone (the handler should stop producing).
+    boost::asio::awaitable<bool> write(std::string_view data);
+    // Sends the last chunk; the connection may then serve another request.
+    boost::asio::awaitable<void> end();
+
+    bool begun() const { return m_begun; }
+    bool ended() const { return m_ended; }
+    bool failed() const { return m_failed; }
+    // The server is shutting down: a long-lived stream (events) should end soon.
+    bool closing() const { return m_serverClosing.load(); }
+
+private:
+    boost::beast::tcp_stream &m_stream;
+    std::chrono::seconds m_writeTimeout;
+    const std::atomic<bool> &m_serverClosing;
+    bool m_begun = false;
+    bool m_ended = false;
+    bool m_failed = false;
+};
+
 struct RequestContext
 {
     boost::asio::ip::tcp::endpoint remote;
     std::string listenerName; // "main" or "admin"
+    std::shared_ptr<ResponseStream> stream; // for handlers that stream their answer
 };
 
 // Thrown by a handler to close the connection without answering: a peer that read the request and
