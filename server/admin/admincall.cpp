@@ -50,4 +50,17 @@ http::Response fieldError(const FieldError &error)
     return http::adminError(422, "invalid_field", error.message, {{"field", error.field}});
 }
 
+std::variant<const json::object *, FieldError>
+requireObject(const json::value &body, const std::set<std::string_view> &known)
+{
+    if (!body.is_object())
+        return FieldError {"body", "the request body must be a JSON object"};
+    for (const auto &member : body.get_object()) {
+        if (!known.count(member.key()))
+            return FieldError {std::string(member.key()),
+                               "unknown field \"" + std::string(member.key()) + "\""};
+    }
+    return &body.get_object();
+}
+
 } // namespace keybrake

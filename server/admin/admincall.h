@@ -36,4 +36,8 @@ std::variant<int, FieldError> readLimit(const AdminCall &call, int fallback, int
 
 http::Response fieldError(const FieldError &error);
 
+// The body as a JSON object whose members are all in `known`; otherwise the field at fault.
+std::variant<const boost::json::object *, FieldError>
+requireObject(const boost::json::value &body, const std::set<std::string_view> &known);
+
 } // namespace keybrake

@@ -79,19 +79,15 @@ awaitable<http::Response> AdminKeyRoutes::create(const AdminCall &call)
     auto parsed = parseJsonBody(call.request);
     if (auto *error = std::get_if<http::Response>(&parsed))
         co_return std::move(*error);
-    const json::value &value = std::get<json::value>(parsed);
-    if (!value.is_object())
-        co_return fieldError({"body", "the request body must be a JSON object"});
-    for (const auto &member : value.get_object()) {
-        if (member.key() != "name" && member.key() != "role")
-            co_return fieldError(
-                {std::string(member.key()), "unknown field \"" + std::string(member.key()) + "\""});
-    }
-    const json::value *name = value.get_object().if_contains("name");
+    auto object = requireObject(std::get<json::value>(parsed), {"name", "role"});
+    if (auto *error = std::get_if<FieldError>(&object))
+        co_return fieldError(*error);
+    const json::object &body = *std::get<const json::object *>(object);
+    const json::value *name = body.if_contains("name");
     if (!name || !name->is_string() || name->get_string().empty()
         || name->get_string().size() > 200)
         co_return fieldError({"name", "name must be a non-empty string of at most 200 characters"});
-    const json::value *roleValue = value.get_object().if_contains("role");
+    const json::value *roleValue = body.if_contains("role");
     const auto role =
         roleValue && roleValue->is_string() ? parseRole(roleValue->get_string()) : std::nullopt;
     if (!role)
@@ -107,9 +103,9 @@ awaitable<http::Response> AdminKeyRoutes::create(const AdminCall &call)
         [&](auto done) { store.createAdminKey(key, std::move(audit), std::move(done)); });
     if (!result)
         co_return storeUnavailable();
-    json::object body = adminKeyJson(key);
-    body["api_key"] = secret;
-    co_return http::jsonResponse(201, body);
+    json::object answer = adminKeyJson(key);
+    answer["api_key"] = secret;
+    co_return http::jsonResponse(201, answer);
 }
 
 awaitable<http::Response> AdminKeyRoutes::revoke(const AdminCall &call, std::string id)

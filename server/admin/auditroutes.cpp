@@ -83,11 +83,7 @@ awaitable<http::Response> AuditRoutes::list(const AdminCall &call)
     data.reserve(page->data.size());
     for (const auto &entry : page->data)
         data.push_back(auditJson(entry));
-    json::object body;
-    body["data"] = std::move(data);
-    body["next_cursor"] =
-        page->nextCursor.empty() ? json::value(nullptr) : json::value(page->nextCursor);
-    co_return http::jsonResponse(200, body);
+    co_return http::jsonResponse(200, pageJson(std::move(data), page->nextCursor));
 }
 
 awaitable<http::Response> AuditRoutes::statsToday(const AdminCall &call)

@@ -1,5 +1,6 @@
 #include "admin/issuekeyrequest.h"
 
+#include "admin/admincall.h"
 #include "vendors/vendorcatalog.h"
 
 #include <boost/json/object.hpp>
@@ -114,18 +115,12 @@ std::optional<FieldError> readScope(const json::value *value, Vendor vendor, Sco
 std::variant<VaultKey, FieldError> parseIssueKeyRequest(const json::value &bodyValue,
                                                         const IssueLimits &limits, TimePoint now)
 {
-    if (!bodyValue.is_object())
-        return FieldError {"body", "the request body must be a JSON object"};
-    const json::object &body = bodyValue.get_object();
-    static const std::set<std::string_view> kKnown = {
-        "vendor",     "daily_usd_cap", "allowed_endpoints",
-        "expires_in", "expires_at",    "agent_run_label",
-        "name",       "scope",         "metadata"};
-    for (const auto &member : body) {
-        if (!kKnown.count(member.key()))
-            return FieldError {std::string(member.key()),
-                               "unknown field \"" + std::string(member.key()) + "\""};
-    }
+    auto object = requireObject(bodyValue,
+                                {"vendor", "daily_usd_cap", "allowed_endpoints", "expires_in",
+                                 "expires_at", "agent_run_label", "name", "scope", "metadata"});
+    if (auto *error = std::get_if<FieldError>(&object))
+        return *error;
+    const json::object &body = *std::get<const json::object *>(object);
 
     VaultKey key;
     const json::value *vendor = body.if_contains("vendor");

@@ -198,11 +198,7 @@ awaitable<http::Response> KeyRoutes::list(const AdminCall &call)
     data.reserve(page->data.size());
     for (const auto &view : page->data)
         data.push_back(keyJson(view, window, now));
-    json::object body;
-    body["data"] = std::move(data);
-    body["next_cursor"] =
-        page->nextCursor.empty() ? json::value(nullptr) : json::value(page->nextCursor);
-    co_return http::jsonResponse(200, body);
+    co_return http::jsonResponse(200, pageJson(std::move(data), page->nextCursor));
 }
 
 awaitable<http::Response> KeyRoutes::get(const AdminCall &call, std::string keyId)
@@ -257,16 +253,11 @@ awaitable<http::Response> KeyRoutes::bulkRevoke(const AdminCall &call)
     auto parsed = parseJsonBody(call.request);
     if (auto *error = std::get_if<http::Response>(&parsed))
         co_return std::move(*error);
-    const json::value &value = std::get<json::value>(parsed);
-    if (!value.is_object())
-        co_return fieldError({"body", "the request body must be a JSON object"});
-    const json::object &body = value.get_object();
-    for (const auto &member : body) {
-        if (member.key() != "key_ids" && member.key() != "label_prefix" && member.key() != "vendor"
-            && member.key() != "dry_run")
-            co_return fieldError(
-                {std::string(member.key()), "unknown field \"" + std::string(member.key()) + "\""});
-    }
+    auto object = requireObject(std::get<json::value>(parsed),
+                                {"key_ids", "label_prefix", "vendor", "dry_run"});
+    if (auto *error = std::get_if<FieldError>(&object))
+        co_return fieldError(*error);
+    const json::object &body = *std::get<const json::object *>(object);
     const TimePoint now = m_context.clock.now();
     BulkRevokeRequest request;
     request.now = now;

@@ -142,4 +142,12 @@ json::object adminKeyJson(const AdminKey &key)
     return object;
 }
 
+json::object pageJson(json::array data, const std::string &nextCursor)
+{
+    json::object body;
+    body["data"] = std::move(data);
+    body["next_cursor"] = nextCursor.empty() ? json::value(nullptr) : json::value(nextCursor);
+    return body;
+}
+
 } // namespace keybrake

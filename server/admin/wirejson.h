@@ -4,6 +4,7 @@
 #include "spendcalendar.h"
 #include "store/store.h"
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
@@ -16,5 +17,7 @@ boost::json::object keyJson(const KeyView &view, const SpendWindow &window, Time
 boost::json::object scopeJson(const Scope &scope);
 boost::json::object auditJson(const AuditEntry &entry);
 boost::json::object adminKeyJson(const AdminKey &key);
+// {"data": [...], "next_cursor": "..." | null}: one page of a list route.
+boost::json::object pageJson(boost::json::array data, const std::string &nextCursor);
 
 } // namespace keybrake

@@ -101,6 +101,20 @@ std::string methodString(const http::Request &request)
     return std::string(request.method_string());
 }
 
+// The Keybrake-* headers every proxied answer carries. Without a key (or when its spend could not
+// be read) the amounts are 0 and the key id "none" rather than an empty value, which several HTTP
+// stacks (Qt's among them) drop.
+void setSpendHeaders(http::Response &response, std::string_view keyId,
+                     const std::optional<std::pair<Usd, KeySpend>> &spend)
+{
+    response.set("Keybrake-Key-Id", keyId.empty() ? std::string_view("none") : keyId);
+    const Usd settled = spend ? spend->second.settled : Usd {};
+    const Usd remaining =
+        spend ? std::max(Usd {}, spend->first - settled - spend->second.held) : Usd {};
+    response.set("Keybrake-Spent-Today-Usd", settled.toDecimal());
+    response.set("Keybrake-Cap-Remaining-Usd", remaining.toDecimal());
+}
+
 } // namespace
 
 std::string vaultKeySecretFrom(const http::Request &request)
@@ -334,11 +348,7 @@ awaitable<http::Response> Proxy::admitAndForward(Call &call, const VaultKey &key
             response.set(name, value);
         response.body() = admitted.replay.body;
         response.set("Idempotent-Replayed", "true");
-        response.set("Keybrake-Key-Id", key.id);
-        response.set("Keybrake-Spent-Today-Usd", admitted.spend.settled.toDecimal());
-        response.set("Keybrake-Cap-Remaining-Usd",
-                     std::max(Usd {}, admitted.cap - admitted.spend.settled - admitted.spend.held)
-                         .toDecimal());
+        setSpendHeaders(response, key.id, spend);
         finish(call, response, Verdict::Replayed);
         co_return response;
     }
@@ -546,14 +556,8 @@ awaitable<http::Response> Proxy::forward(Call &call, const VaultKey &key,
               "hold stays reserved until reconciled"
             : "The vendor could not be reached";
         response = refusalResponse(call, status, *failureCode, message, {}, spend);
-    } else if (spend) {
-        response.set("Keybrake-Key-Id", key.id);
-        response.set("Keybrake-Spent-Today-Usd", spend->second.settled.toDecimal());
-        response.set("Keybrake-Cap-Remaining-Usd",
-                     std::max(Usd {}, spend->first - spend->second.settled - spend->second.held)
-                         .toDecimal());
     } else {
-        response.set("Keybrake-Key-Id", key.id);
+        setSpendHeaders(response, key.id, spend);
     }
     finish(call, response, verdict);
     co_return response;
@@ -599,17 +603,7 @@ http::Response Proxy::refusalResponse(Call &call, unsigned status, std::string_v
     http::Response response {static_cast<bhttp::status>(status), 11};
     response.set(bhttp::field::content_type, "application/json; charset=utf-8");
     response.body() = refusalBody(call.vendor, static_cast<int>(status), code, message, details);
-    // "none" rather than an empty value, which several HTTP stacks (Qt's among them) drop.
-    response.set("Keybrake-Key-Id", call.keyId.empty() ? std::string("none") : call.keyId);
-    if (spend) {
-        response.set("Keybrake-Spent-Today-Usd", spend->second.settled.toDecimal());
-        response.set("Keybrake-Cap-Remaining-Usd",
-                     std::max(Usd {}, spend->first - spend->second.settled - spend->second.held)
-                         .toDecimal());
-    } else {
-        response.set("Keybrake-Spent-Today-Usd", "0");
-        response.set("Keybrake-Cap-Remaining-Usd", "0");
-    }
+    setSpendHeaders(response, call.keyId, spend);
     if (status == 401)
         response.set(bhttp::field::www_authenticate, "Bearer realm=\"keybrake\"");
     return response;
