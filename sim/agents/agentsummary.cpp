@@ -208,9 +208,10 @@ QString AgentSummary::toText() const
     QStringList vendors;
     for (auto it = spendByVendor.cbegin(); it != spendByVendor.cend(); ++it)
         vendors << it.key() + u' ' + display(it.value());
-    lines << QStringLiteral("  spend       %1 (%2 exactly)%3")
-                 .arg(display(spend()), QString::fromStdString(spend().toDecimal()))
-                 .arg(vendors.isEmpty()
+    // toDisplay() keeps every non-zero decimal, so this is exact to the micro-dollar.
+    lines << QStringLiteral("  spend       %1%2")
+                 .arg(display(spend()),
+                      vendors.isEmpty()
                           ? QString()
                           : QStringLiteral(": ") + vendors.join(QStringLiteral(", ")));
     lines << QStringLiteral("  denials     %1%2%3")
