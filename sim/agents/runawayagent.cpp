@@ -68,7 +68,7 @@ void RunawayAgent::start()
     policy.idempotencyKey = runId;
 
     m_runtime.log(
-        QStringLiteral("%1: runaway %2 starts its retry loop (cap %3)")
+        QStringLiteral("%1 %2: retry loop starts (cap %3)")
             .arg(m_scenario, m_report.label, QString::fromStdString(m_report.cap.toDisplay())));
     m_callInFlight = true;
     m_runtime.issueKey(m_scenario, policy, this,
