@@ -16,6 +16,7 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <array>
 #include <optional>
 
 namespace keybrake::http {
@@ -61,12 +62,14 @@ public:
 private:
     asio::awaitable<bool> answerError(std::string_view target, unsigned status,
                                       std::string_view code, std::string_view message);
+    asio::awaitable<void> lingerAfterError();
 
     HttpServer &m_server;
     beast::tcp_stream m_stream;
     std::string m_listenerName;
     bool m_idle = true; // touched only on the session's strand
     bool m_overLimit = false;
+    bool m_answeredError = false; // the connection ends with a refusal the client may not expect
 };
 
 asio::awaitable<bool> HttpServer::Session::answerError(std::string_view target, unsigned status,
@@ -78,7 +81,27 @@ asio::awaitable<bool> HttpServer::Session::answerError(std::string_view target, 
     response.prepare_payload();
     m_stream.expires_after(m_server.m_limits.writeTimeout);
     co_await bhttp::async_write(m_stream, response, kAsTuple);
+    m_answeredError = true;
     co_return false;
+}
+
+// After an error answer the client may still be sending what was refused (a body announced over
+// 1 MiB is refused at its header). Closing with unread data makes the kernel reset the
+// connection, and a client still writing then loses the answer with it; so, like nginx's
+// lingering close, read and discard what keeps arriving, for a bounded time and amount, first.
+asio::awaitable<void> HttpServer::Session::lingerAfterError()
+{
+    boost::system::error_code ignored;
+    m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    std::array<char, 16 * 1024> scratch {};
+    std::size_t discarded = 0;
+    m_stream.expires_after(std::chrono::seconds(2));
+    while (discarded < 4 * 1024 * 1024) {
+        auto [error, read] = co_await m_stream.async_read_some(asio::buffer(scratch), kAsTuple);
+        if (error)
+            break;
+        discarded += read;
+    }
 }
 
 asio::awaitable<void> HttpServer::Session::run()
@@ -190,6 +213,8 @@ asio::awaitable<void> HttpServer::Session::run()
         if (writeError || !response.keep_alive())
             break;
     }
+    if (m_answeredError)
+        co_await lingerAfterError();
     m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
     m_stream.socket().close(ignored);
 }
