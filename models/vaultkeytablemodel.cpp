@@ -177,14 +177,17 @@ QVariant VaultKeyTableModel::displayData(const Row &row, int column) const
     switch (column) {
     case NameColumn:
         return key.name.isEmpty() ? key.agentRunLabel : key.name;
-    case KeyHintColumn:
-        return key.keyHint;
+    case KeyHintColumn: {
+        // Every hint starts with "vault_key_"; the tail is what tells keys apart.
+        const qsizetype ellipsis = key.keyHint.indexOf(QChar(0x2026));
+        return ellipsis >= 0 ? key.keyHint.mid(ellipsis) : key.keyHint;
+    }
     case StatusColumn: {
         const DisplayStatus status = displayStatusOf(row);
         if (status == DisplayStatus::NearCap)
             return tr("%1 %").arg(UsdText::percentOf(key.committedUsd(), key.dailyUsdCap));
         if (status == DisplayStatus::Revoked && key.revokedAt.isValid())
-            return tr("Revoked %1").arg(m_time.clock(key.revokedAt, true));
+            return tr("Revoked %1").arg(m_time.clock(key.revokedAt));
         return statusText(status);
     }
     case VendorColumn:

@@ -1,5 +1,8 @@
 #include "ui/consolecolors.h"
 
+#include <QPainter>
+#include <QPixmap>
+
 namespace keybrake {
 
 bool ConsoleColors::isDark(const QPalette &palette)
@@ -52,6 +55,24 @@ QColor ConsoleColors::onEnvironment(ServerEnvironment environment)
 {
     // Amber needs dark text for contrast; the others carry white.
     return environment == ServerEnvironment::Staging ? QColor(0x1b, 0x1f, 0x24) : QColor(Qt::white);
+}
+
+QIcon ConsoleColors::environmentIcon(ServerEnvironment environment, const QPalette &palette)
+{
+    QIcon icon;
+    for (const qreal scale : {1.0, 2.0}) {
+        QPixmap pixmap(QSize(14, 14) * scale);
+        pixmap.setDevicePixelRatio(scale);
+        pixmap.fill(Qt::transparent);
+        QPainter painter(&pixmap);
+        painter.setRenderHint(QPainter::Antialiasing);
+        painter.setPen(Qt::NoPen);
+        painter.setBrush(ConsoleColors::environment(environment, palette));
+        painter.drawRoundedRect(QRectF(1, 1, 12, 12), 3, 3);
+        painter.end();
+        icon.addPixmap(pixmap);
+    }
+    return icon;
 }
 
 } // namespace keybrake

@@ -3,6 +3,7 @@
 #include "models/serverprofile.h"
 
 #include <QColor>
+#include <QIcon>
 #include <QPalette>
 
 namespace keybrake {
@@ -24,6 +25,8 @@ public:
     // Band background and the text on it.
     static QColor environment(ServerEnvironment environment, const QPalette &palette);
     static QColor onEnvironment(ServerEnvironment environment);
+    // A small rounded square in the environment's colour, for lists of profiles.
+    static QIcon environmentIcon(ServerEnvironment environment, const QPalette &palette);
 };
 
 } // namespace keybrake

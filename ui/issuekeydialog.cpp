@@ -87,7 +87,7 @@ IssueKeyDialog::~IssueKeyDialog()
 
 void IssueKeyDialog::buildUi()
 {
-    resize(980, 660);
+    resize(1080, 700);
     auto *outer = new QVBoxLayout(this);
     outer->setContentsMargins(18, 16, 18, 14);
     auto *columns = new QHBoxLayout;
@@ -142,7 +142,7 @@ void IssueKeyDialog::buildUi()
     m_operationsView->setObjectName(QStringLiteral("operationsListView"));
     m_operationsView->setAccessibleName(tr("Allowed operations"));
     m_operationsView->setModel(m_operations);
-    m_operationsView->setMinimumHeight(150);
+    m_operationsView->setMinimumHeight(220);
     m_operationsView->setUniformItemSizes(true);
     opsLayout->addWidget(m_operationsView);
     auto *customRow = new QHBoxLayout;
@@ -158,7 +158,7 @@ void IssueKeyDialog::buildUi()
     customRow->addWidget(m_custom, 1);
     customRow->addWidget(m_addCustom);
     opsLayout->addLayout(customRow);
-    auto *opsLabel = new QLabel(tr("May &call:"), this);
+    auto *opsLabel = new QLabel(tr("&May call:"), this);
     opsLabel->setBuddy(m_operationsView);
     form->addRow(opsLabel, withError(opsBox, QStringLiteral("allowed_endpoints")));
 
@@ -181,7 +181,7 @@ void IssueKeyDialog::buildUi()
     capLayout->addWidget(new QLabel(tr("per day"), capRow));
     capLayout->addSpacing(8);
     capLayout->addWidget(m_capHint, 1);
-    auto *capLabel = new QLabel(tr("Daily &cap:"), this);
+    auto *capLabel = new QLabel(tr("&Daily cap:"), this);
     capLabel->setBuddy(m_cap);
     form->addRow(capLabel, withError(capRow, QStringLiteral("daily_usd_cap")));
 
@@ -192,17 +192,17 @@ void IssueKeyDialog::buildUi()
     presets->setSpacing(4);
     m_expiry = new QButtonGroup(this);
     const QList<QPair<Preset, QString>> presetNames = {
-        {Preset::Minutes15, tr("15 min")},
-        {Preset::Hour1, tr("1 h")},
-        {Preset::Hours24, tr("24 h")},
-        {Preset::Custom, tr("Custom…")},
+        {Preset::Minutes15, tr("1&5 min")},
+        {Preset::Hour1, tr("1 &h")},
+        {Preset::Hours24, tr("2&4 h")},
+        {Preset::Custom, tr("C&ustom…")},
     };
     for (const auto &[preset, name] : presetNames) {
         auto *button = new QPushButton(name, expiryBox);
         button->setCheckable(true);
         button->setAutoDefault(false);
         button->setObjectName(QStringLiteral("expiry%1PushButton").arg(int(preset)));
-        button->setAccessibleName(tr("Expires in %1").arg(name));
+        button->setAccessibleName(tr("Expires in %1").arg(QString(name).remove(QLatin1Char('&'))));
         if (preset == Preset::Minutes15)
             button->setToolTip(tr("The longest an AWS Lambda invocation can run"));
         m_expiry->addButton(button, int(preset));
@@ -315,7 +315,8 @@ void IssueKeyDialog::buildUi()
     m_curl->setReadOnly(true);
     m_curl->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_curl->setLineWrapMode(QPlainTextEdit::NoWrap);
-    previewLayout->addWidget(m_curl, 2);
+    m_curl->setMaximumHeight(m_curl->fontMetrics().height() * 6 + 24);
+    previewLayout->addWidget(m_curl, 1);
     columns->addWidget(preview, 4);
 
     m_generalError = new QLabel(this);
@@ -334,6 +335,26 @@ void IssueKeyDialog::buildUi()
     m_issue->setDefault(true);
     buttons->addButton(QDialogButtonBox::Cancel)->setObjectName(QStringLiteral("cancelPushButton"));
     outer->addWidget(buttons);
+
+    QWidget *order[] = {m_vendor,
+                        m_operationsView,
+                        m_custom,
+                        m_addCustom,
+                        m_cap,
+                        m_expiry->button(int(Preset::Minutes15)),
+                        m_expiry->button(int(Preset::Hour1)),
+                        m_expiry->button(int(Preset::Hours24)),
+                        m_expiry->button(int(Preset::Custom)),
+                        m_customExpiry,
+                        m_label,
+                        m_name,
+                        m_stripeCustomers,
+                        m_stripeAccounts,
+                        m_twilioNumbers,
+                        m_resendDomains,
+                        m_issue};
+    for (std::size_t i = 1; i < std::size(order); ++i)
+        setTabOrder(order[i - 1], order[i]);
 
     connect(buttons, &QDialogButtonBox::accepted, this, &IssueKeyDialog::submit);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);

@@ -36,7 +36,7 @@ KeyDetailsPanel::KeyDetailsPanel(ConsoleSession *session, VaultKeyTableModel *ke
     setObjectName(QStringLiteral("keyDetailsPanel"));
     setAccessibleName(tr("Key details"));
     setFrameShape(QFrame::StyledPanel);
-    setMinimumWidth(340);
+    setMinimumWidth(400);
     m_audit->setConnectionMonitor(session->monitor());
     m_audit->setTimeFormatter(session->timeFormatter());
 
@@ -133,12 +133,17 @@ KeyDetailsPanel::KeyDetailsPanel(ConsoleSession *session, VaultKeyTableModel *ke
     m_callsView->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_callsView->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_callsView->setWordWrap(false);
-    m_callsView->horizontalHeader()->setStretchLastSection(true);
-    m_callsView->setColumnWidth(KeyAuditModel::TimeColumn, 95);
-    m_callsView->setColumnWidth(KeyAuditModel::OperationColumn, 130);
-    m_callsView->setColumnWidth(KeyAuditModel::VerdictColumn, 120);
-    m_callsView->setColumnWidth(KeyAuditModel::CostColumn, 70);
-    m_callsView->setColumnWidth(KeyAuditModel::StatusColumn, 45);
+    // The panel is narrow: time, operation, verdict and cost; status and latency are one click
+    // away in the audit log, and in each verdict's tooltip.
+    m_callsView->horizontalHeader()->setStretchLastSection(false);
+    m_callsView->setColumnWidth(KeyAuditModel::TimeColumn, 92);
+    m_callsView->setColumnWidth(KeyAuditModel::VerdictColumn, 118);
+    m_callsView->setColumnWidth(KeyAuditModel::CostColumn, 64);
+    m_callsView->horizontalHeader()->setSectionResizeMode(KeyAuditModel::OperationColumn,
+                                                          QHeaderView::Stretch);
+    m_callsView->setColumnHidden(KeyAuditModel::StatusColumn, true);
+    m_callsView->setColumnHidden(KeyAuditModel::LatencyColumn, true);
+    m_callsView->setTextElideMode(Qt::ElideRight);
     layout->addWidget(m_callsView, 1);
 
     auto *buttons = new QHBoxLayout;
@@ -267,7 +272,11 @@ void KeyDetailsPanel::updateFromModel()
     }
     m_status->setText(
         QStringLiteral("<span style=\"color:%1\">%2</span> %3")
-            .arg(tone.name(), shape, statusIndex.data(Qt::DisplayRole).toString().toHtmlEscaped()));
+            .arg(tone.name(), shape,
+                 (status == VaultKeyTableModel::DisplayStatus::NearCap
+                      ? tr("Near cap · %1").arg(statusIndex.data(Qt::DisplayRole).toString())
+                      : statusIndex.data(Qt::DisplayRole).toString())
+                     .toHtmlEscaped()));
     m_status->setToolTip(statusIndex.data(Qt::ToolTipRole).toString());
     m_keyIdLabel->setText(key->keyId);
     m_keyIdLabel->setToolTip(tr("%1 (hint %2)").arg(key->keyId, key->keyHint));
@@ -280,7 +289,8 @@ void KeyDetailsPanel::updateFromModel()
     m_resets->setText(key->resetsAt.isValid() ? tr("Resets at %1").arg(time.absolute(key->resetsAt))
                                               : QString());
 
-    m_vendor->setText(key->vendor);
+    m_vendor->setText(
+        statusIndex.siblingAtColumn(VaultKeyTableModel::VendorColumn).data().toString());
     m_label->setText(key->agentRunLabel);
     m_operations->setText(key->allowedEndpoints.join(QLatin1Char('\n')));
     QStringList scope;

@@ -4,6 +4,7 @@
 #include "models/consolesession.h"
 #include "models/vaultkeytablemodel.h"
 #include "ui/connectionstatuslabel.h"
+#include "ui/consolecolors.h"
 #include "ui/environmentband.h"
 #include "ui/keyboardshortcutsdialog.h"
 #include "ui/overviewpage.h"
@@ -22,6 +23,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QScreen>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QToolButton>
@@ -42,7 +44,10 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
     , m_vaultKeys(new VaultKeysPage(session, m_pages))
 {
     setObjectName(QStringLiteral("mainWindow"));
-    resize(1440, 860);
+    // Wide enough for every default column of the key table beside the navigation, where the
+    // screen allows.
+    const QRect available = screen()->availableGeometry();
+    resize(std::min(1600, available.width() - 40), std::min(960, available.height() - 40));
     auto *central = new QWidget(this);
     auto *outer = new QVBoxLayout(central);
     outer->setContentsMargins(0, 0, 0, 0);
@@ -256,15 +261,16 @@ void MainWindow::setProfiles(const QList<ServerProfile> &profiles, const QString
     const QSignalBlocker block(m_profiles);
     m_profiles->clear();
     for (const ServerProfile &profile : profiles) {
-        m_profiles->addItem(
-            ThemedIcon::icon(QStringLiteral("server")),
-            tr("%1 (%2)").arg(profile.name, environmentDisplayName(profile.environment)),
-            profile.id);
-        m_profiles->setItemData(m_profiles->count() - 1, profile.url.toString(), Qt::ToolTipRole);
+        m_profiles->addItem(ConsoleColors::environmentIcon(profile.environment, palette()),
+                            profile.name, profile.id);
+        m_profiles->setItemData(
+            m_profiles->count() - 1,
+            tr("%1 — %2").arg(environmentDisplayName(profile.environment), profile.url.toString()),
+            Qt::ToolTipRole);
     }
     if (m_profiles->findData(m_session->profile().id) < 0) {
         const ServerProfile &current = m_session->profile();
-        m_profiles->addItem(ThemedIcon::icon(QStringLiteral("server")),
+        m_profiles->addItem(ConsoleColors::environmentIcon(current.environment, palette()),
                             tr("%1 (this session)").arg(current.name), current.id);
     }
     m_profiles->insertSeparator(m_profiles->count());

@@ -60,7 +60,7 @@ OneTimeSecretDialog::OneTimeSecretDialog(const client::IssuedKey &issued, const 
 {
     setObjectName(QStringLiteral("oneTimeSecretDialog"));
     setWindowTitle(tr("Your New Vault Key"));
-    resize(760, 540);
+    setMinimumWidth(760);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(18, 16, 18, 14);
     layout->setSpacing(8);
@@ -74,7 +74,8 @@ OneTimeSecretDialog::OneTimeSecretDialog(const client::IssuedKey &issued, const 
     layout->addWidget(title);
     auto *facts = new QLabel(
         tr("%1 · max %2 per day · expires %3 · id %4")
-            .arg(key.vendor, UsdText::display(key.dailyUsdCap),
+            .arg(key.vendor.left(1).toUpper() + key.vendor.mid(1),
+                 UsdText::display(key.dailyUsdCap),
                  key.expiresAt.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'")),
                  key.keyId),
         this);
@@ -121,7 +122,7 @@ OneTimeSecretDialog::OneTimeSecretDialog(const client::IssuedKey &issued, const 
     m_environment->setPlainText(QStringLiteral("export KEYBRAKE_VAULT_KEY='%1'\n"
                                                "export KEYBRAKE_BASE_URL='%2'\n")
                                     .arg(issued.vaultKey, base));
-    m_environment->setMaximumHeight(m_environment->fontMetrics().height() * 4);
+    m_environment->setMaximumHeight(m_environment->fontMetrics().height() * 3 + 12);
     layout->addWidget(m_environment);
 
     layout->addWidget(new QLabel(tr("Try it"), this));
@@ -131,13 +132,27 @@ OneTimeSecretDialog::OneTimeSecretDialog(const client::IssuedKey &issued, const 
     m_curl->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_curl->setLineWrapMode(QPlainTextEdit::NoWrap);
     const auto [method, path] = firstRoute(key, catalog);
-    QString curl = QStringLiteral("curl -sS -X %1 \"$KEYBRAKE_BASE_URL%2\" \\\n").arg(method, path);
-    if (key.vendor == QLatin1String("twilio"))
-        curl += QStringLiteral("  -u \"$TWILIO_ACCOUNT_SID:$KEYBRAKE_VAULT_KEY\"");
-    else
-        curl += QStringLiteral("  -H \"Authorization: Bearer $KEYBRAKE_VAULT_KEY\"");
-    m_curl->setPlainText(curl);
-    layout->addWidget(m_curl, 1);
+    QStringList curl = {
+        QStringLiteral("curl -sS -X %1 \"$KEYBRAKE_BASE_URL%2\"").arg(method, path)};
+    const bool post = method == QLatin1String("POST");
+    if (key.vendor == QLatin1String("twilio")) {
+        curl.append(QStringLiteral("  -u \"$TWILIO_ACCOUNT_SID:$KEYBRAKE_VAULT_KEY\""));
+        if (post)
+            curl.append(QStringLiteral("  --data-urlencode To=+15550002222 --data-urlencode "
+                                       "From=+15550001111 --data-urlencode 'Body=Hello'"));
+    } else {
+        curl.append(QStringLiteral("  -H \"Authorization: Bearer $KEYBRAKE_VAULT_KEY\""));
+        if (post && key.vendor == QLatin1String("resend"))
+            curl.append(
+                QStringLiteral("  -H 'Content-Type: application/json' -d "
+                               "'{\"from\":\"you@example.com\",\"to\":[\"them@example.org\"],"
+                               "\"subject\":\"Hello\",\"html\":\"<p>Hello</p>\"}'"));
+        else if (post)
+            curl.append(QStringLiteral("  -d amount=500 -d currency=usd -d source=tok_visa"));
+    }
+    m_curl->setPlainText(curl.join(QStringLiteral(" \\\n")));
+    m_curl->setMaximumHeight(m_curl->fontMetrics().height() * 5);
+    layout->addWidget(m_curl);
 
     auto *buttons = new QDialogButtonBox(this);
     QPushButton *done =

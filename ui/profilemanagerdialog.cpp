@@ -10,27 +10,10 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
-#include <QPainter>
 #include <QPushButton>
 #include <QVBoxLayout>
 
 namespace keybrake {
-
-namespace {
-
-QIcon environmentIcon(ServerEnvironment environment, const QPalette &palette)
-{
-    QPixmap pixmap(14, 14);
-    pixmap.fill(Qt::transparent);
-    QPainter painter(&pixmap);
-    painter.setRenderHint(QPainter::Antialiasing);
-    painter.setPen(Qt::NoPen);
-    painter.setBrush(ConsoleColors::environment(environment, palette));
-    painter.drawRoundedRect(QRectF(1, 1, 12, 12), 3, 3);
-    return QIcon(pixmap);
-}
-
-} // namespace
 
 ProfileManagerDialog::ProfileManagerDialog(const QList<ServerProfile> &profiles,
                                            const QString &currentId, SecretStore *keychain,
@@ -99,7 +82,7 @@ void ProfileManagerDialog::reloadList()
     m_list->clear();
     for (const ServerProfile &profile : std::as_const(m_profiles)) {
         auto *item =
-            new QListWidgetItem(environmentIcon(profile.environment, palette()),
+            new QListWidgetItem(ConsoleColors::environmentIcon(profile.environment, palette()),
                                 tr("%1 — %2 — %3")
                                     .arg(profile.name, environmentDisplayName(profile.environment),
                                          profile.url.toString()),

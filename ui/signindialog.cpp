@@ -57,6 +57,7 @@ SignInDialog::SignInDialog(SecretStore *keychain, SecretStore *sessionStore,
     }
     updatePinLabel();
     updateEnvironmentSwatch();
+    adjustSize();
 }
 
 SignInDialog::~SignInDialog()
@@ -68,7 +69,7 @@ SignInDialog::~SignInDialog()
 
 void SignInDialog::buildUi()
 {
-    resize(640, 520);
+    setMinimumWidth(660);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(22, 18, 22, 16);
     layout->setSpacing(10);
@@ -124,9 +125,10 @@ void SignInDialog::buildUi()
         m_environment->addItem(environmentDisplayName(environment), int(environment));
     m_swatch = new QLabel(this);
     m_swatch->setObjectName(QStringLiteral("environmentSwatchLabel"));
-    m_swatch->setMinimumWidth(180);
+    m_swatch->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Fixed);
     envRow->addWidget(m_environment);
-    envRow->addWidget(m_swatch, 1);
+    envRow->addWidget(m_swatch);
+    envRow->addStretch(1);
     auto *envLabel = new QLabel(tr("&Environment:"), this);
     envLabel->setBuddy(m_environment);
     form->addRow(envLabel, envRow);
@@ -215,6 +217,7 @@ void SignInDialog::buildUi()
     });
     connect(m_environment, &QComboBox::currentIndexChanged, this,
             &SignInDialog::updateEnvironmentSwatch);
+    connect(m_url, &QLineEdit::textChanged, this, &SignInDialog::updatePinLabel);
     for (QLineEdit *edit : {m_url, m_key}) {
         connect(edit, &QLineEdit::textEdited, this, [this] {
             m_tested.reset();
@@ -251,6 +254,22 @@ void SignInDialog::updateEnvironmentSwatch()
 
 void SignInDialog::updatePinLabel()
 {
+    const QUrl url = QUrl::fromUserInput(m_url->text().trimmed());
+    if (url.scheme() == QLatin1String("http")) {
+        const bool local = url.host() == QLatin1String("localhost")
+            || url.host().startsWith(QLatin1String("127.")) || url.host() == QLatin1String("::1");
+        m_pin->setText(local ? tr("None: plain HTTP on this machine")
+                             : tr("None: plain HTTP sends the admin key unencrypted across the "
+                                  "network. Use https:// outside this machine."));
+        QPalette p = m_pin->palette();
+        p.setColor(QPalette::WindowText,
+                   local ? palette().color(QPalette::WindowText)
+                         : ConsoleColors::danger(palette()));
+        m_pin->setPalette(p);
+        m_forgetPin->hide();
+        return;
+    }
+    m_pin->setPalette(palette());
     if (m_profile.pinnedCertificateSha256.isEmpty()) {
         m_pin->setText(tr("Trusted by the system's certificate authorities"));
         m_forgetPin->hide();

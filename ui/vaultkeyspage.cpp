@@ -226,23 +226,46 @@ void VaultKeysPage::buildUi()
     m_table->horizontalHeader()->setStretchLastSection(false);
     m_table->horizontalHeader()->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
     m_table->setHorizontalScrollMode(QAbstractItemView::ScrollPerPixel);
+    // Sized so every column but "Allowed operations" fits beside the navigation at 1560 px, with
+    // the Revoke button in view; the operations are in the tooltip and the details panel, and
+    // the header's context menu shows the column.
     const QList<QPair<int, int>> widths = {
-        {Model::NameColumn, 170},
-        {Model::KeyHintColumn, 150},
-        {Model::StatusColumn, 150},
-        {Model::VendorColumn, 70},
+        {Model::NameColumn, 165},
+        {Model::KeyHintColumn, 70},
+        {Model::StatusColumn, 142},
+        {Model::VendorColumn, 62},
         {Model::RunLabelColumn, 200},
-        {Model::CapColumn, 90},
-        {Model::SpentTodayColumn, 95},
-        {Model::UtilisationColumn, 160},
-        {Model::CallsColumn, 60},
-        {Model::BlockedColumn, 70},
-        {Model::AllowedOperationsColumn, 210},
-        {Model::ExpiresColumn, 100},
-        {Model::ActionColumn, 190},
+        {Model::CapColumn, 72},
+        {Model::SpentTodayColumn, 84},
+        {Model::UtilisationColumn, 128},
+        {Model::CallsColumn, 50},
+        {Model::BlockedColumn, 60},
+        {Model::AllowedOperationsColumn, 200},
+        {Model::ExpiresColumn, 96},
+        {Model::ActionColumn, 150},
     };
     for (const auto &[column, width] : widths)
         m_table->setColumnWidth(column, width);
+    m_table->setColumnHidden(Model::AllowedOperationsColumn, true);
+    m_table->horizontalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(
+        m_table->horizontalHeader(), &QHeaderView::customContextMenuRequested, this,
+        [this](const QPoint &position) {
+            auto *menu = new QMenu(this);
+            menu->setAttribute(Qt::WA_DeleteOnClose);
+            menu->addSection(tr("Columns"));
+            for (int column = 0; column < Model::ColumnCount; ++column) {
+                QAction *toggle =
+                    menu->addAction(m_model->headerData(column, Qt::Horizontal).toString());
+                toggle->setCheckable(true);
+                toggle->setChecked(!m_table->isColumnHidden(column));
+                // Name and Action stay: without them a row can be neither told nor stopped.
+                toggle->setEnabled(column != Model::NameColumn && column != Model::ActionColumn);
+                connect(toggle, &QAction::toggled, this,
+                        [this, column](bool shown) { m_table->setColumnHidden(column, !shown); });
+            }
+            menu->popup(m_table->horizontalHeader()->mapToGlobal(position));
+        });
     m_table->setItemDelegateForColumn(Model::StatusColumn, new KeyStatusDelegate(m_table));
     m_table->setItemDelegateForColumn(Model::UtilisationColumn,
                                       new CapUtilisationDelegate(m_table));
@@ -289,6 +312,16 @@ void VaultKeysPage::buildUi()
         m_searchDebounce->start(); // and then from the server
     });
     connect(m_searchDebounce, &QTimer::timeout, this, &VaultKeysPage::applyFilters);
+    // Enter in the search field goes to the first match, ready for Enter (details) or Delete.
+    connect(m_search, &QLineEdit::returnPressed, this, [this] {
+        if (m_proxy->rowCount() == 0)
+            return;
+        const QModelIndex first = m_proxy->index(0, Model::NameColumn);
+        m_table->setFocus(Qt::OtherFocusReason);
+        m_table->setCurrentIndex(first);
+        m_table->selectionModel()->select(
+            first, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    });
     connect(m_statusGroup, &QButtonGroup::idClicked, this, &VaultKeysPage::applyFilters);
     connect(m_vendor, &QComboBox::currentIndexChanged, this, &VaultKeysPage::applyFilters);
 
@@ -366,8 +399,8 @@ QString VaultKeysPage::summaryText() const
             ++live;
     }
     const QLocale locale(QLocale::English);
-    QString text = tr("%1 keys loaded · %2 active")
-                       .arg(locale.toString(m_model->rowCount()), locale.toString(live));
+    QString text =
+        tr("%n key(s) loaded · %1 active", nullptr, m_model->rowCount()).arg(locale.toString(live));
     if (m_model->hasMore())
         text += tr(" · more load as you scroll");
     if (m_proxy->rowCount() != m_model->rowCount())

@@ -83,6 +83,11 @@
             <numerusform>Revoked %n key.</numerusform><numerusform>Revoked %n keys.</numerusform></translation>
     </message>
     <message numerus="yes">
+        <source>%n key(s) loaded · %1 active</source>
+        <translation>
+            <numerusform>%n key loaded · %1 active</numerusform><numerusform>%n keys loaded · %1 active</numerusform></translation>
+    </message>
+    <message numerus="yes">
         <source>Revoke %n vault key(s) on %1?
 
 Every agent using them gets 401 on its next call. Revoking cannot be undone.</source>
