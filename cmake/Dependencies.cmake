@@ -7,6 +7,13 @@ find_package(Boost 1.81.0 EXACT CONFIG REQUIRED COMPONENTS json url)
 find_package(OpenSSL 3 REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(PostgreSQL REQUIRED)
+# libcsv (Debian's libcsv-dev) quotes the fields of the audit CSV export; it ships no CMake or
+# pkg-config file.
+find_path(CSV_INCLUDE_DIR csv.h REQUIRED)
+find_library(CSV_LIBRARY NAMES csv REQUIRED)
+add_library(Csv::Csv UNKNOWN IMPORTED)
+set_target_properties(Csv::Csv PROPERTIES
+    IMPORTED_LOCATION "${CSV_LIBRARY}" INTERFACE_INCLUDE_DIRECTORIES "${CSV_INCLUDE_DIR}")
 # Howard Hinnant's date/tz (the C++20 <chrono> time-zone support that libstdc++ 12 lacks).
 find_package(date REQUIRED)
 

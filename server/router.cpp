@@ -73,7 +73,8 @@ awaitable<http::Response> Router::route(http::Request request,
         co_return response;
     }
     if (path.rfind("/v1/", 0) == 0 || path.rfind("/vault/keys", 0) == 0) {
-        http::Response response = co_await m_admin.handle(request, path, requestId);
+        http::Response response =
+            co_await m_admin.handle(request, path, requestId, connection.stream);
         m_context.metrics.countAdmin(response.result_int());
         co_return response;
     }

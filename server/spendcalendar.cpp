@@ -35,4 +35,11 @@ SpendWindow SpendCalendar::windowAt(TimePoint when) const
             TimePoint(duration_cast<TimePoint::duration>(end.time_since_epoch()))};
 }
 
+std::string SpendCalendar::dateAt(TimePoint when) const
+{
+    const auto day = m_zone ? date::floor<date::days>(m_zone->to_local(when)).time_since_epoch()
+                            : date::floor<date::days>(when).time_since_epoch();
+    return date::format("%F", date::sys_days(day));
+}
+
 } // namespace keybrake

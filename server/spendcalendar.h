@@ -26,6 +26,8 @@ public:
     explicit SpendCalendar(const std::string &ianaZone);
 
     SpendWindow windowAt(TimePoint when) const;
+    // The calendar date of `when` in the zone, "2026-11-28": how reports name a spend window.
+    std::string dateAt(TimePoint when) const;
     const std::string &zoneName() const { return m_zoneName; }
 
 private:

@@ -33,7 +33,14 @@ constexpr Route kRoutes[] = {
     {bhttp::verb::get, "/v1/keys/{id}", Role::Viewer},
     {bhttp::verb::delete_, "/v1/keys/{id}", Role::Operator},
     {bhttp::verb::get, "/v1/audit", Role::Viewer},
+    {bhttp::verb::get, "/v1/audit.csv", Role::Viewer},
     {bhttp::verb::get, "/v1/stats/today", Role::Viewer},
+    {bhttp::verb::get, "/v1/runs", Role::Viewer},
+    {bhttp::verb::get, "/v1/runs/{id}", Role::Viewer},
+    {bhttp::verb::get, "/v1/runs/{id}/timeline", Role::Viewer},
+    {bhttp::verb::get, "/v1/reports/agents", Role::Viewer},
+    {bhttp::verb::get, "/v1/reports/vendors/daily", Role::Viewer},
+    {bhttp::verb::get, "/v1/reports/anomalies", Role::Viewer},
     {bhttp::verb::get, "/v1/admin-keys", Role::Admin},
     {bhttp::verb::post, "/v1/admin-keys", Role::Admin},
     {bhttp::verb::delete_, "/v1/admin-keys/{id}", Role::Admin},
@@ -103,12 +110,16 @@ AdminApi::AdminApi(ServerContext &context)
     : m_context(context)
     , m_keys(context)
     , m_audit(context)
+    , m_auditExport(context)
+    , m_runs(context)
+    , m_reports(context)
     , m_adminKeys(context)
 {
 }
 
 awaitable<http::Response> AdminApi::handle(const http::Request &request, std::string path,
-                                           std::string requestId)
+                                           std::string requestId,
+                                           std::shared_ptr<http::ResponseStream> stream)
 {
     const auto token = bearerToken(request);
     if (!token || token->rfind("kb_", 0) != 0 || token->size() > 200) {
@@ -127,8 +138,8 @@ awaitable<http::Response> AdminApi::handle(const http::Request &request, std::st
         co_return response;
     }
 
-    AdminCall call {
-        request, *found.value(), canonicalPath(std::move(path)), {}, std::move(requestId)};
+    AdminCall call {request, *found.value(),       canonicalPath(std::move(path)),
+                    {},      std::move(requestId), std::move(stream)};
     auto parsed = boost::urls::parse_origin_form(request.target());
     if (parsed) {
         for (const auto &param : parsed->params())
@@ -183,6 +194,20 @@ awaitable<http::Response> AdminApi::dispatch(AdminCall &call)
             co_return co_await m_audit.list(call);
         if (pattern == "/v1/stats/today")
             co_return co_await m_audit.statsToday(call);
+        if (pattern == "/v1/audit.csv")
+            co_return co_await m_auditExport.csv(call);
+        if (pattern == "/v1/runs")
+            co_return co_await m_runs.list(call);
+        if (pattern == "/v1/runs/{id}")
+            co_return co_await m_runs.get(call, id);
+        if (pattern == "/v1/runs/{id}/timeline")
+            co_return co_await m_runs.timeline(call, id);
+        if (pattern == "/v1/reports/agents")
+            co_return co_await m_reports.agents(call);
+        if (pattern == "/v1/reports/vendors/daily")
+            co_return co_await m_reports.vendorsDaily(call);
+        if (pattern == "/v1/reports/anomalies")
+            co_return co_await m_reports.anomalies(call);
         if (pattern == "/v1/admin-keys" && method == bhttp::verb::get)
             co_return co_await m_adminKeys.list(call);
         if (pattern == "/v1/admin-keys")

@@ -1,8 +1,11 @@
 #pragma once
 
 #include "admin/adminkeyroutes.h"
+#include "admin/auditexport.h"
 #include "admin/auditroutes.h"
 #include "admin/keyroutes.h"
+#include "admin/reportroutes.h"
+#include "admin/runroutes.h"
 #include "servercontext.h"
 
 #include <boost/asio/awaitable.hpp>
@@ -15,9 +18,11 @@ class AdminApi
 public:
     explicit AdminApi(ServerContext &context);
 
-    // `path` is the request path without the query; `requestId` is echoed in audit rows.
-    boost::asio::awaitable<http::Response> handle(const http::Request &request, std::string path,
-                                                  std::string requestId);
+    // `path` is the request path without the query; `requestId` is echoed in audit rows. A route
+    // that streams its answer sends it through `stream` and returns a response that is not sent.
+    boost::asio::awaitable<http::Response>
+    handle(const http::Request &request, std::string path, std::string requestId,
+           std::shared_ptr<http::ResponseStream> stream = {});
 
 private:
     boost::asio::awaitable<http::Response> dispatch(AdminCall &call);
@@ -28,6 +33,9 @@ private:
     ServerContext &m_context;
     KeyRoutes m_keys;
     AuditRoutes m_audit;
+    AuditExport m_auditExport;
+    RunRoutes m_runs;
+    ReportRoutes m_reports;
     AdminKeyRoutes m_adminKeys;
 };
 

@@ -7,6 +7,7 @@
 #include <boost/json/value.hpp>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -22,6 +23,8 @@ struct AdminCall
     std::string path; // decoded, without the query
     std::map<std::string, std::string> query; // decoded; a repeated name keeps the last value
     std::string requestId;
+    // For answers sent while they are produced (the CSV export); may be null.
+    std::shared_ptr<http::ResponseStream> stream;
 };
 
 // The request's JSON body: a value, or the 400 invalid_json answer to send.

@@ -7,17 +7,21 @@
 
 #include <boost/json/array.hpp>
 
+#include <set>
+
 namespace keybrake {
 
 namespace json = boost::json;
 using boost::asio::awaitable;
 
-awaitable<http::Response> AuditRoutes::list(const AdminCall &call)
+std::variant<AuditFilter, FieldError> readAuditFilter(const AdminCall &call, bool paging)
 {
-    if (auto error = checkQueryNames(call,
-                                     {"kind", "key_id", "label", "label_prefix", "vendor",
-                                      "verdict", "since", "until", "limit", "cursor"}))
-        co_return fieldError(*error);
+    std::set<std::string> names {"kind",   "key_id",  "label", "label_prefix",
+                                 "vendor", "verdict", "since", "until"};
+    if (paging)
+        names.insert({"limit", "cursor"});
+    if (auto error = checkQueryNames(call, names))
+        return *error;
     AuditFilter filter;
     auto text = [&](const char *name, std::size_t max,
                     std::string &out) -> std::optional<FieldError> {
@@ -36,23 +40,23 @@ awaitable<http::Response> AuditRoutes::list(const AdminCall &call)
           text("label", 200, filter.label), text("label_prefix", 200, filter.labelPrefix),
           text("vendor", 16, filter.vendor), text("cursor", 200, filter.cursor)}) {
         if (error)
-            co_return fieldError(*error);
+            return *error;
     }
     if (filter.kind.empty())
         filter.kind = "call";
     if (filter.kind != "call" && filter.kind != "admin" && filter.kind != "all")
-        co_return fieldError({"kind", "kind must be call, admin or all"});
+        return FieldError {"kind", "kind must be call, admin or all"};
     if (!filter.vendor.empty() && !parseVendor(filter.vendor))
-        co_return fieldError({"vendor", "vendor must be stripe, twilio or resend"});
+        return FieldError {"vendor", "vendor must be stripe, twilio or resend"};
     if (auto it = call.query.find("verdict"); it != call.query.end()) {
         filter.verdict = parseVerdict(it->second);
         if (!filter.verdict)
-            co_return fieldError({"verdict",
-                                  "verdict must be one of allowed, replayed, "
-                                  "denied_invalid_key, denied_revoked, denied_expired, "
-                                  "denied_vendor, denied_endpoint, denied_scope, "
-                                  "denied_cost_unknown, denied_cap, denied_idempotency, "
-                                  "upstream_error"});
+            return FieldError {"verdict",
+                               "verdict must be one of allowed, replayed, "
+                               "denied_invalid_key, denied_revoked, denied_expired, "
+                               "denied_vendor, denied_endpoint, denied_scope, "
+                               "denied_cost_unknown, denied_cap, denied_idempotency, "
+                               "upstream_error"};
     }
     for (const char *name : {"since", "until"}) {
         auto it = call.query.find(name);
@@ -60,16 +64,27 @@ awaitable<http::Response> AuditRoutes::list(const AdminCall &call)
             continue;
         auto when = parseRfc3339(it->second);
         if (!when)
-            co_return fieldError({name,
-                                  std::string(name)
-                                      + " must be an RFC 3339 time such as "
-                                        "2026-11-28T14:03:05.123Z"});
+            return FieldError {name,
+                               std::string(name)
+                                   + " must be an RFC 3339 time such as "
+                                     "2026-11-28T14:03:05.123Z"};
         (std::string_view(name) == "since" ? filter.since : filter.until) = when;
     }
-    auto limit = readLimit(call, 100, 1000);
-    if (auto *error = std::get_if<FieldError>(&limit))
+    if (paging) {
+        auto limit = readLimit(call, 100, 1000);
+        if (auto *error = std::get_if<FieldError>(&limit))
+            return *error;
+        filter.limit = std::get<int>(limit);
+    }
+    return filter;
+}
+
+awaitable<http::Response> AuditRoutes::list(const AdminCall &call)
+{
+    auto read = readAuditFilter(call, true);
+    if (auto *error = std::get_if<FieldError>(&read))
         co_return fieldError(*error);
-    filter.limit = std::get<int>(limit);
+    AuditFilter filter = std::move(std::get<AuditFilter>(read));
 
     Store &store = m_context.store;
     auto page = co_await awaitStore<Page<AuditEntry>>(

@@ -5,6 +5,8 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <variant>
+
 namespace keybrake {
 
 // GET /v1/audit and GET /v1/stats/today.
@@ -22,5 +24,8 @@ public:
 private:
     ServerContext &m_context;
 };
+
+// The filters of GET /v1/audit, as its CSV form shares them; `paging` adds limit and cursor.
+std::variant<AuditFilter, FieldError> readAuditFilter(const AdminCall &call, bool paging);
 
 } // namespace keybrake

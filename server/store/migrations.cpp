@@ -150,12 +150,40 @@ CREATE TABLE admin_keys (
 CREATE INDEX admin_keys_created ON admin_keys (created_at, id);
 )sql";
 
+// Runs and reports (issue 5). Spend windows are unix milliseconds of the window's start, as in
+// key_spend: the server's time zone is applied once, when a call is counted, so a day report in
+// any zone is a GROUP BY and never date arithmetic in SQL.
+constexpr std::string_view kReportsSchema = R"sql(
+-- The spend window a call was counted in. Rows written before this step get their UTC day: the
+-- migration cannot know the zone the server ran in then.
+ALTER TABLE audit ADD COLUMN window_start INTEGER;
+UPDATE audit SET window_start = ts - (ts % 86400000) WHERE kind = 'call';
+
+-- The first call of a key in a window, beside last_call_at, for first/last call per day.
+ALTER TABLE key_spend ADD COLUMN first_call_at INTEGER;
+UPDATE key_spend SET first_call_at = (
+    SELECT min(a.ts) FROM audit AS a INDEXED BY audit_key
+    WHERE a.key_id = key_spend.key_id AND a.kind = 'call' AND a.ts >= key_spend.window_start
+      AND a.ts <= key_spend.last_call_at);
+
+-- One run's calls in time order with every column its totals, timeline and denials read, so a
+-- run is summed from the index alone. Calls of unknown vault keys belong to no run.
+CREATE INDEX audit_run ON audit (agent_run_label, ts, verdict, cost_micros, key_id, vendor, reason)
+    WHERE kind = 'call' AND key_id IS NOT NULL;
+
+-- The day reports read key_spend and need each key's vendor, label and cap: one lookup in this
+-- index instead of two (the id's index, then the table).
+CREATE INDEX vault_keys_report ON vault_keys (id, vendor, agent_run_label, daily_cap_micros);
+)sql";
+
 } // namespace
 
 const std::vector<Migration> &Migrations::all()
 {
     static const std::vector<Migration> migrations {
         {1, "vault keys, spend ledger, holds, idempotency, audit log, admin keys", kInitialSchema},
+        {2, "spend window of each audited call, first call per key and day, run index",
+         kReportsSchema},
     };
     return migrations;
 }

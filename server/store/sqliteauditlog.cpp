@@ -84,16 +84,16 @@ struct Access
 
 } // namespace
 
-std::string SqliteAuditLog::insert(const AuditEntry &entry)
+std::string SqliteAuditLog::insert(const AuditEntry &entry, std::optional<std::int64_t> windowStart)
 {
     auto insert = m_db.prepare(
         "INSERT INTO audit (ts, kind, request_id, key_id, key_name, agent_run_label, vendor, "
         "method, path, operation, verdict, reason, http_status, upstream_status, cost_micros, "
         "cost_source, currency, original_amount, cap_usage_after_micros, customer_scope_id, "
         "vendor_object_id, vendor_request_id, idempotency_key, latency_ms, "
-        "upstream_latency_ms, action, actor, detail) "
+        "upstream_latency_ms, action, actor, detail, window_start) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "?, ?)");
+        "?, ?, ?)");
     insert.bind(1, toUnixMillis(entry.ts));
     insert.bind(2, std::string_view(entry.kind == "admin" ? "admin" : "call"));
     insert.bind(3, std::string_view(entry.requestId));
@@ -128,6 +128,7 @@ std::string SqliteAuditLog::insert(const AuditEntry &entry)
     insert.bind(26, std::string_view(entry.action));
     insert.bind(27, std::string_view(entry.actor));
     insert.bind(28, std::string_view(entry.detail));
+    insert.bind(29, windowStart);
     insert.run();
     return std::to_string(m_db.lastInsertRowId());
 }

@@ -19,8 +19,10 @@ public:
     {
     }
 
-    // Returns the new row's id as decimal text (increasing, never reused).
-    std::string insert(const AuditEntry &entry);
+    // Returns the new row's id as decimal text (increasing, never reused). `windowStart` is the
+    // spend window (unix ms of its start) a call was counted in; admin rows have none.
+    std::string insert(const AuditEntry &entry,
+                       std::optional<std::int64_t> windowStart = std::nullopt);
 
     // Newest first. nullopt when the filter's cursor is not one this log handed out.
     std::optional<Page<AuditEntry>> list(const AuditFilter &filter);

@@ -91,10 +91,11 @@ KeySpend SqliteLedger::countCall(std::string_view keyId, std::int64_t windowStar
                                  TimePoint at)
 {
     auto upsert = m_db.prepare(
-        "INSERT INTO key_spend (key_id, window_start, calls, blocked, last_call_at) "
-        "VALUES (?1, ?2, 1, ?3, ?4) ON CONFLICT (key_id, window_start) DO UPDATE SET "
-        "calls = calls + 1, blocked = blocked + ?3, "
+        "INSERT INTO key_spend (key_id, window_start, calls, blocked, first_call_at, "
+        "last_call_at) VALUES (?1, ?2, 1, ?3, ?4, ?4) ON CONFLICT (key_id, window_start) DO "
+        "UPDATE SET calls = calls + 1, blocked = blocked + ?3, "
         // Calls are not admitted in the order they arrived; the latest stays the latest.
+        "first_call_at = min(coalesce(first_call_at, ?4), ?4), "
         "last_call_at = max(coalesce(last_call_at, ?4), ?4) "
         "RETURNING settled_micros, held_micros, calls, blocked, last_call_at");
     upsert.bind(1, keyId).bind(2, windowStart).bind(3, blocked ? 1 : 0).bind(4, toUnixMillis(at));
@@ -173,7 +174,8 @@ AdmissionResult SqliteLedger::admit(const AdmissionRequest &request)
         // Nothing to count against: the row is the only trace.
         result.outcome = kUnknownKey.outcome;
         result.auditId = audit.insert(costless(request.audit, request.estimate, kUnknownKey.verdict,
-                                               kUnknownKey.reason, kUnknownKey.httpStatus));
+                                               kUnknownKey.reason, kUnknownKey.httpStatus),
+                                      window);
         return result;
     }
     result.cap = key->cap;
@@ -188,7 +190,7 @@ AdmissionResult SqliteLedger::admit(const AdmissionRequest &request)
         AuditEntry row = costless(request.audit, request.estimate, refusal.verdict, refusal.reason,
                                   refusal.httpStatus);
         row.capUsageAfter = result.spend.settled + result.spend.held;
-        result.auditId = audit.insert(row);
+        result.auditId = audit.insert(row, window);
         return result;
     };
 
@@ -214,7 +216,7 @@ AdmissionResult SqliteLedger::admit(const AdmissionRequest &request)
                 AuditEntry row = costless(request.audit, request.estimate, Verdict::Replayed, "",
                                           result.replay.status);
                 row.capUsageAfter = result.spend.settled + result.spend.held;
-                result.auditId = audit.insert(row);
+                result.auditId = audit.insert(row, window);
                 return result;
             }
             // "unknown": an earlier attempt's outcome was never learnt and its hold still
@@ -294,15 +296,14 @@ std::optional<SettlementResult> SqliteLedger::settle(const Settlement &settlemen
         held = Usd::fromMicros(select.int64(2));
     }
 
+    // A charge never goes below zero: a negative amount is a parsing bug, not a refund.
+    const Usd charged =
+        settlement.kind == Settlement::Kind::Charge ? std::max(settlement.amount, Usd()) : Usd();
     if (settlement.kind == Settlement::Kind::KeepUnknown) {
         auto mark = m_db.prepare("UPDATE holds SET state = 'unknown' WHERE id = ?");
         mark.bind(1, settlement.holdId);
         mark.run();
     } else {
-        // A charge never goes below zero: a negative amount is a parsing bug, not a refund.
-        const Usd charged = settlement.kind == Settlement::Kind::Charge
-            ? std::max(settlement.amount, Usd())
-            : Usd();
         auto update = m_db.prepare("UPDATE key_spend SET held_micros = held_micros - ?, "
                                    "settled_micros = settled_micros + ? "
                                    "WHERE key_id = ? AND window_start = ?");
@@ -352,18 +353,24 @@ std::optional<SettlementResult> SqliteLedger::settle(const Settlement &settlemen
         result.cap = key->cap;
     AuditEntry row = settlement.audit;
     row.capUsageAfter = result.spend.settled + result.spend.held;
-    result.auditId = SqliteAuditLog(m_db).insert(row);
+    // The row carries exactly what the ledger booked, in the window it booked it in (the hold's,
+    // also for a retry that resumed an earlier window's hold), so audit sums equal key_spend.
+    row.cost = charged;
+    result.auditId = SqliteAuditLog(m_db).insert(row, window);
     return result;
 }
 
 std::string SqliteLedger::recordRefusal(AuditEntry entry, const SpendWindow &window)
 {
     if (!entry.keyId.empty() && keyState(entry.keyId)) {
-        const KeySpend after = countCall(entry.keyId, toUnixMillis(window.start), true, entry.ts);
+        // Only denials count as blocked (KeySpend::blocked); a call refused because the server
+        // lacks the vendor's credential is an upstream_error, as in the audit row.
+        const KeySpend after =
+            countCall(entry.keyId, toUnixMillis(window.start), isDenial(entry.verdict), entry.ts);
         if (!entry.capUsageAfter)
             entry.capUsageAfter = after.settled + after.held;
     }
-    return SqliteAuditLog(m_db).insert(entry);
+    return SqliteAuditLog(m_db).insert(entry, toUnixMillis(window.start));
 }
 
 std::int64_t SqliteLedger::purgeIdempotency(TimePoint olderThan)

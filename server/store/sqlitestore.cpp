@@ -5,6 +5,7 @@
 #include "sqliteauditlog.h"
 #include "sqlitedatabase.h"
 #include "sqliteledger.h"
+#include "sqlitereports.h"
 #include "sqlitevaultkeys.h"
 
 #include <algorithm>
@@ -97,6 +98,9 @@ void SqliteStore::start()
             m_readers.push_back(
                 std::make_unique<SqliteDatabase>(path, SqliteDatabase::Access::ReadOnly));
             m_readers.back()->setBusyTimeout(m_options.busyTimeout);
+            // Reports read hundreds of thousands of index entries: mapped pages spare a read()
+            // per page. Readers only; the writer's pages stay under SQLite's own I/O.
+            m_readers.back()->exec("PRAGMA mmap_size=1073741824");
         }
     } catch (const std::exception &error) {
         const std::string what = error.what();
@@ -397,6 +401,66 @@ void SqliteStore::todayStats(SpendWindow window, TimePoint now, StoreCallback<To
     read(
         [window, now](SqliteDatabase &db) {
             return StoreResult<TodayStats>(SqliteVaultKeys(db).todayStats(window, now));
+        },
+        std::move(done));
+}
+
+void SqliteStore::listRuns(RunFilter filter, TimePoint now, StoreCallback<Page<RunSummary>> done)
+{
+    read(
+        [filter = std::move(filter), now](SqliteDatabase &db) -> StoreResult<Page<RunSummary>> {
+            if (auto page = SqliteReports(db).listRuns(filter, now))
+                return std::move(*page);
+            return StoreError::NotFound;
+        },
+        std::move(done));
+}
+
+void SqliteStore::getRun(std::string label, TimeRange range, SpendWindow today, TimePoint now,
+                         StoreCallback<std::optional<RunDetail>> done)
+{
+    read(
+        [label = std::move(label), range, today, now](SqliteDatabase &db) {
+            return StoreResult<std::optional<RunDetail>>(
+                SqliteReports(db).getRun(label, range, today, now));
+        },
+        std::move(done));
+}
+
+void SqliteStore::runTimeline(TimelineQuery query, StoreCallback<RunTimeline> done)
+{
+    read(
+        [query = std::move(query)](SqliteDatabase &db) {
+            return StoreResult<RunTimeline>(SqliteReports(db).timeline(query));
+        },
+        std::move(done));
+}
+
+void SqliteStore::agentReport(ReportSpan span, StoreCallback<std::vector<AgentTotals>> done)
+{
+    read(
+        [span = std::move(span)](SqliteDatabase &db) {
+            return StoreResult<std::vector<AgentTotals>>(SqliteReports(db).agents(span));
+        },
+        std::move(done));
+}
+
+void SqliteStore::vendorDailyReport(TimePoint windowsFrom, TimePoint windowsTo,
+                                    StoreCallback<std::vector<VendorDay>> done)
+{
+    read(
+        [windowsFrom, windowsTo](SqliteDatabase &db) {
+            return StoreResult<std::vector<VendorDay>>(
+                SqliteReports(db).vendorDays(windowsFrom, windowsTo));
+        },
+        std::move(done));
+}
+
+void SqliteStore::anomalyInputs(AnomalyQuery query, StoreCallback<AnomalyInputs> done)
+{
+    read(
+        [query](SqliteDatabase &db) {
+            return StoreResult<AnomalyInputs>(SqliteReports(db).anomalyInputs(query));
         },
         std::move(done));
 }

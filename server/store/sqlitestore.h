@@ -77,6 +77,15 @@ public:
     void listAudit(AuditFilter filter, StoreCallback<Page<AuditEntry>> done) override;
     void todayStats(SpendWindow window, TimePoint now, StoreCallback<TodayStats> done) override;
 
+    void listRuns(RunFilter filter, TimePoint now, StoreCallback<Page<RunSummary>> done) override;
+    void getRun(std::string label, TimeRange range, SpendWindow today, TimePoint now,
+                StoreCallback<std::optional<RunDetail>> done) override;
+    void runTimeline(TimelineQuery query, StoreCallback<RunTimeline> done) override;
+    void agentReport(ReportSpan span, StoreCallback<std::vector<AgentTotals>> done) override;
+    void vendorDailyReport(TimePoint windowsFrom, TimePoint windowsTo,
+                           StoreCallback<std::vector<VendorDay>> done) override;
+    void anomalyInputs(AnomalyQuery query, StoreCallback<AnomalyInputs> done) override;
+
     void createAdminKey(AdminKey key, AuditEntry audit, StoreCallback<Done> done) override;
     void revokeAdminKey(std::string id, TimePoint now, AuditEntry audit,
                         StoreCallback<AdminKey> done) override;

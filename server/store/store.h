@@ -1,6 +1,7 @@
 #pragma once
 
 #include "domain.h"
+#include "reporttypes.h"
 #include "spendcalendar.h"
 
 #include <functional>
@@ -287,6 +288,20 @@ public:
     virtual void revokeKeys(BulkRevokeRequest request, StoreCallback<BulkRevokeResult> done) = 0;
     virtual void listAudit(AuditFilter filter, StoreCallback<Page<AuditEntry>> done) = 0;
     virtual void todayStats(SpendWindow window, TimePoint now, StoreCallback<TodayStats> done) = 0;
+
+    // --- runs and reports (reporttypes.h says what every total counts)
+    // Runs with calls in the range, latest activity first. NotFound on a foreign cursor.
+    virtual void listRuns(RunFilter filter, TimePoint now,
+                          StoreCallback<Page<RunSummary>> done) = 0;
+    // nullopt when no key carries the label. `today` gives each key its spend today.
+    virtual void getRun(std::string label, TimeRange range, SpendWindow today, TimePoint now,
+                        StoreCallback<std::optional<RunDetail>> done) = 0;
+    virtual void runTimeline(TimelineQuery query, StoreCallback<RunTimeline> done) = 0;
+    virtual void agentReport(ReportSpan span, StoreCallback<std::vector<AgentTotals>> done) = 0;
+    // Per spend window (starting in [from, to)) and vendor; days without calls are absent.
+    virtual void vendorDailyReport(TimePoint windowsFrom, TimePoint windowsTo,
+                                   StoreCallback<std::vector<VendorDay>> done) = 0;
+    virtual void anomalyInputs(AnomalyQuery query, StoreCallback<AnomalyInputs> done) = 0;
 
     virtual void createAdminKey(AdminKey key, AuditEntry audit, StoreCallback<Done> done) = 0;
     // NotFound when the admin key does not exist; Conflict when it is the last active admin.
