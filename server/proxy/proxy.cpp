@@ -120,7 +120,9 @@ void setSpendHeaders(http::Response &response, std::string_view keyId,
 std::string vaultKeySecretFrom(const http::Request &request)
 {
     const auto header = request.find(bhttp::field::authorization);
-    if (header == request.end())
+    // Two Authorization headers are ambiguous (which one would a vendor, or a log, believe?):
+    // such a request carries no valid key.
+    if (header == request.end() || request.count(bhttp::field::authorization) != 1)
         return {};
     std::string_view value = header->value();
     const auto space = value.find(' ');

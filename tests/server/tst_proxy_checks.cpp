@@ -46,6 +46,7 @@ private Q_SLOTS:
     void missingOrMalformedKey_data();
     void missingOrMalformedKey();
     void adminKeyIsNotAVaultKey();
+    void duplicateAuthorizationIsRefused();
     void vaultKeyIsNotAnAdminKey();
     void revokedKey();
     void expiredKey();
@@ -123,6 +124,21 @@ void TestProxyChecks::adminKeyIsNotAVaultKey()
 {
     const HttpResult result = m_server->proxy("POST", QStringLiteral("/stripe/v1/charges"),
                                               stripeCharge(100), m_server->adminKey());
+    QCOMPARE(result.status, 401);
+    QCOMPARE(result.json.value(QStringLiteral("code")).toString(), QStringLiteral("invalid_key"));
+}
+
+void TestProxyChecks::duplicateAuthorizationIsRefused()
+{
+    const QString vaultKey =
+        issue(policy(QStringLiteral("stripe"), {QStringLiteral("charges.create")}));
+    const QByteArray body = stripeCharge(100);
+    const QByteArray request = "POST /stripe/v1/charges HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                               "Authorization: Bearer "
+        + vaultKey.toUtf8() + "\r\nAuthorization: Bearer sk_live_other\r\n"
+        + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: "
+        + QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    const HttpResult result = rawHttp(m_server->port(), request);
     QCOMPARE(result.status, 401);
     QCOMPARE(result.json.value(QStringLiteral("code")).toString(), QStringLiteral("invalid_key"));
 }
