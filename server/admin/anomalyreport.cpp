@@ -156,8 +156,9 @@ void AnomalyReport::caps(const std::vector<KeyActivity> &today, json::array &out
 {
     std::vector<const KeyActivity *> found;
     for (const KeyActivity &key : today) {
+        // A revoked or expired key can spend nothing more; its day is history, not a warning.
         const Usd used = key.totals.spent + key.totals.held;
-        if (key.cap.micros() > 0
+        if (key.live && key.cap.micros() > 0
             && used.micros() * 1000 >= key.cap.micros() * m_thresholds.capPermille)
             found.push_back(&key);
     }
@@ -191,7 +192,6 @@ void AnomalyReport::caps(const std::vector<KeyActivity> &today, json::array &out
         row["held_usd"] = usdJson(key->totals.held);
         row["daily_usd_cap"] = usdJson(key->cap);
         row["utilisation"] = static_cast<double>(used.micros()) / key->cap.micros();
-        row["live"] = key->live;
         out.push_back(std::move(row));
     }
 }

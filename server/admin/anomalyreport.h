@@ -23,7 +23,7 @@ struct AnomalyThresholds
     std::int64_t recentCallFloor = 30;
     Usd todaySpendFloor = Usd::fromDollars(10);
     std::int64_t todayCallFloor = 300;
-    std::int64_t capPermille = 800; // keys at or above this share of their cap (spent + held)
+    std::int64_t capPermille = 800; // live keys at or above this share of their cap (spent + held)
     std::int64_t burstDenials = 10; // at least this many denials of one reason for one run ...
     std::chrono::minutes burstWindow {5}; // ... within this long ...
     std::chrono::minutes burstLookback {60}; // ... in the last hour
