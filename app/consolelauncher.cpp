@@ -162,8 +162,14 @@ void ConsoleLauncher::rememberProfile(const ServerProfile &profile)
 void ConsoleLauncher::showSession(const ServerProfile &profile, const QString &adminKey)
 {
     saveWindowState();
-    delete m_window;
-    delete m_session;
+    // Later, not now: this often runs inside a signal of the old window or of a dialog it owns
+    // (the profile switcher, the profile manager).
+    if (m_window) {
+        m_window->hide();
+        m_window->deleteLater();
+    }
+    if (m_session)
+        m_session->deleteLater();
 
     auto *session = new ConsoleSession(profile, adminKey, this);
     session->setTimeZoneDisplay(m_settings->timeZoneDisplay());

@@ -543,6 +543,7 @@ void IssueKeyDialog::submit()
     setBusy(true);
     m_request = m_session->client()->issueKey(
         current.toRequest(), this, [this](const client::Result<client::IssuedKey> &result) {
+            m_request.clear(); // done, though the request object is deleted a moment later
             setBusy(false);
             if (result) {
                 m_session->monitor()->reportSuccess();

@@ -149,7 +149,9 @@ void StopRunsDialog::preview()
                         : tr("This stops %n key(s), %1 held.", nullptr, int(result->revoked))
                               .arg(UsdText::display(result->heldUsd)));
             }
-            QMetaObject::invokeMethod(this, &StopRunsDialog::updateButtons, Qt::QueuedConnection);
+            // The request object outlives its callback briefly; it is done all the same.
+            m_request.clear();
+            updateButtons();
         });
     updateButtons();
 }
@@ -176,7 +178,9 @@ void StopRunsDialog::stop()
                 m_previewCount = -1;
                 Q_EMIT runsStopped(int(result->revoked));
             }
-            QMetaObject::invokeMethod(this, &StopRunsDialog::updateButtons, Qt::QueuedConnection);
+            // The request object outlives its callback briefly; it is done all the same.
+            m_request.clear();
+            updateButtons();
         });
     updateButtons();
 }

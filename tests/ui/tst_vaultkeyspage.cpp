@@ -21,6 +21,7 @@
 #include "ui/messageprompt.h"
 #include "ui/onetimesecretdialog.h"
 #include "ui/revokebutton.h"
+#include "ui/stoprunsdialog.h"
 #include "ui/vaultkeyspage.h"
 
 #include <QAbstractItemModelTester>
@@ -33,6 +34,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSignalSpy>
@@ -425,6 +427,50 @@ private Q_SLOTS:
         dialog->submit();
         QVERIFY(dialog->fieldError(QStringLiteral("daily_usd_cap"))
                     .contains(QStringLiteral("$10,000.00")));
+    }
+
+    void stopRunsRevokesEveryKeyOfALabelPrefix()
+    {
+        QStringList secrets;
+        for (int i = 0; i < 3; ++i) {
+            QString secret;
+            issue(policy(QStringLiteral("lambda/runaway/msg-%1").arg(i)), &secret);
+            secrets.append(secret);
+        }
+        QString bystander;
+        issue(policy(QStringLiteral("lambda/steady/msg-1")), &bystander);
+        QVERIFY(open(m_server->adminKey()));
+        QTest::mouseClick(m_window->environmentBand()->stopRunsButton(), Qt::LeftButton);
+        auto *dialog = m_window->findChild<StopRunsDialog *>();
+        QVERIFY(dialog);
+        auto *stop = dialog->findChild<QPushButton *>(QStringLiteral("stopRunsConfirmPushButton"));
+        QTest::keyClicks(dialog->findChild<QLineEdit *>(QStringLiteral("labelPrefixLineEdit")),
+                         QStringLiteral("lambda/runaway/"));
+        QVERIFY(!stop->isEnabled()); // not before the dry run said what it would stop
+        QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("previewPushButton")),
+                          Qt::LeftButton);
+        auto *impact = dialog->findChild<QLabel *>(QStringLiteral("impactLabel"));
+        QTRY_VERIFY_WITH_TIMEOUT(impact->text().startsWith(QStringLiteral("This stops 3 keys")),
+                                 20000);
+        // The dry run revoked nothing.
+        QCOMPARE(m_server->proxy("GET", QStringLiteral("/stripe/v1/customers"), {}, secrets.at(0))
+                     .status,
+                 200);
+        QTRY_VERIFY(stop->isEnabled());
+        QTest::mouseClick(stop, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(impact->text().startsWith(QStringLiteral("Stopped 3 keys")),
+                                 20000);
+        QCOMPARE(dialog->findChild<QPlainTextEdit *>(QStringLiteral("receiptPlainTextEdit"))
+                     ->toPlainText()
+                     .count(QStringLiteral("revoked")),
+                 3);
+        for (const QString &secret : std::as_const(secrets))
+            QCOMPARE(
+                m_server->proxy("GET", QStringLiteral("/stripe/v1/customers"), {}, secret).status,
+                401);
+        QCOMPARE(
+            m_server->proxy("GET", QStringLiteral("/stripe/v1/customers"), {}, bystander).status,
+            200);
     }
 
     void detailsShowPolicySpendAndRecentCalls()
