@@ -161,6 +161,7 @@ private Q_SLOTS:
     void validation_data();
     void validation();
     void viewerCanReadEverything();
+    void daysFollowDaylightSavingTime();
 
 private:
     QJsonObject get(const QString &pathAndQuery)
@@ -1013,6 +1014,51 @@ void TestReports::viewerCanReadEverything()
         QCOMPARE(m_server->request("GET", path).status, 401);
         QCOMPARE(m_server->request("POST", path, "{}", viewer).status, 405);
     }
+}
+
+// Last: it moves the clock back to the start of November. New York leaves daylight saving time on
+// 1 November 2026, so that spend day lasts 25 hours, from 04:00Z to 05:00Z the next day.
+void TestReports::daysFollowDaylightSavingTime()
+{
+    const QString label = QStringLiteral("tests/dst/run-1");
+    at(QStringLiteral("2026-11-01T12:00:00Z"));
+    const QString secret =
+        issue(policy(QStringLiteral("stripe"), QStringLiteral("charges.create"), 50, label));
+    QVERIFY(!secret.isEmpty());
+    at(QStringLiteral("2026-11-02T04:30:00Z")); // 23:30 on 1 November in New York
+    QCOMPARE(charge(secret, 1'100), 200);
+    at(QStringLiteral("2026-11-02T05:30:00Z")); // 00:30 on 2 November
+    QCOMPARE(charge(secret, 2'200), 200);
+    at(QStringLiteral("2026-11-02T12:00:00Z"));
+
+    const QJsonArray days = get(QStringLiteral("/v1/reports/vendors/daily?days=3"))
+                                .value(QStringLiteral("data"))
+                                .toArray();
+    QCOMPARE(days.size(), 3);
+    QCOMPARE(days.at(0)[QStringLiteral("day")].toString(), QStringLiteral("2026-10-31"));
+    QCOMPARE(days.at(0)[QStringLiteral("window_start")].toString(),
+             QStringLiteral("2026-10-31T04:00:00.000Z"));
+    QCOMPARE(days.at(1)[QStringLiteral("day")].toString(), QStringLiteral("2026-11-01"));
+    QCOMPARE(days.at(1)[QStringLiteral("window_start")].toString(),
+             QStringLiteral("2026-11-01T04:00:00.000Z"));
+    QCOMPARE(days.at(1)[QStringLiteral("window_end")].toString(),
+             QStringLiteral("2026-11-02T05:00:00.000Z"));
+    QCOMPARE(totalsOf(days.at(1).toObject()), (Totals {11 * kDollar, 0, 1, 0}));
+    QCOMPARE(totalsOf(days.at(2).toObject()), (Totals {22 * kDollar, 0, 1, 0}));
+
+    const QJsonObject stats = get(QStringLiteral("/v1/stats/today"));
+    QCOMPARE(usd(stats.value(QStringLiteral("spend_today_usd"))), 22 * kDollar);
+    QCOMPARE(stats.value(QStringLiteral("calls_today")).toInt(), 1);
+    const QJsonObject run = get(QStringLiteral("/v1/runs/") + encoded(label));
+    const QJsonArray runDays = run.value(QStringLiteral("days")).toArray();
+    QCOMPARE(runDays.size(), 2);
+    QCOMPARE(runDays.at(0)[QStringLiteral("day")].toString(), QStringLiteral("2026-11-01"));
+    QCOMPARE(usd(runDays.at(0)[QStringLiteral("spend_usd")]), 11 * kDollar);
+    QCOMPARE(totalsOf(get(QStringLiteral("/v1/reports/agents?days=1"))
+                          .value(QStringLiteral("totals"))
+                          .toObject()),
+             (Totals {22 * kDollar, 0, 1, 0}));
+    at(kNow);
 }
 
 QTEST_GUILESS_MAIN(TestReports)
