@@ -228,6 +228,8 @@ awaitable<http::Response> AdminApi::dispatch(AdminCall &call)
 
 http::Response AdminApi::whoami(const AdminCall &call) const
 {
+    if (auto error = checkQueryNames(call, {}))
+        return fieldError(*error);
     json::object body;
     body["admin_key_id"] = call.caller.id;
     body["name"] = call.caller.name;
@@ -238,8 +240,10 @@ http::Response AdminApi::whoami(const AdminCall &call) const
     return http::jsonResponse(200, body);
 }
 
-http::Response AdminApi::vendors(const AdminCall &) const
+http::Response AdminApi::vendors(const AdminCall &call) const
 {
+    if (auto error = checkQueryNames(call, {}))
+        return fieldError(*error);
     const Config &config = m_context.config;
     json::array data;
     for (Vendor vendor : {Vendor::Stripe, Vendor::Twilio, Vendor::Resend}) {
