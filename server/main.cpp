@@ -2,6 +2,8 @@
 #include "config.h"
 #include "keybrakeserver.h"
 
+#include <malloc.h>
+
 #include <future>
 #include <iostream>
 
@@ -46,6 +48,11 @@ int createAdminKey(const ParsedCommandLine &parsed)
 
 int main(int argc, char **argv)
 {
+    // Every proxied call allocates and frees its request, answer and JSON; glibc's default trim
+    // threshold then hands memory back to the kernel (madvise, with TLB flushes) many times a
+    // second, which profiling showed as ~13 % of the store writer's time. Keep up to 64 MiB.
+    mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+    mallopt(M_TOP_PAD, 16 * 1024 * 1024);
     ParsedCommandLine parsed;
     try {
         parsed = parseCommandLine(argc, argv, currentEnvironment());

@@ -225,6 +225,11 @@ void SqliteDatabase::exec(const char *sql)
     }
 }
 
+void SqliteDatabase::execCached(std::string_view sql)
+{
+    prepare(sql).run();
+}
+
 SqliteStatement SqliteDatabase::prepare(std::string_view sql)
 {
     auto &cached = m_cache[std::string(sql)];
@@ -274,7 +279,7 @@ bool SqliteDatabase::inTransaction() const
 SqliteTransaction::SqliteTransaction(SqliteDatabase &db, Kind kind)
     : m_db(db)
 {
-    m_db.exec(kind == Kind::Immediate ? "BEGIN IMMEDIATE" : "BEGIN");
+    m_db.execCached(kind == Kind::Immediate ? "BEGIN IMMEDIATE" : "BEGIN");
 }
 
 SqliteTransaction::~SqliteTransaction()
@@ -290,7 +295,7 @@ SqliteTransaction::~SqliteTransaction()
 
 void SqliteTransaction::commit()
 {
-    m_db.exec("COMMIT");
+    m_db.execCached("COMMIT");
     m_open = false;
 }
 
@@ -299,7 +304,7 @@ void SqliteTransaction::commit()
 SqliteSavepoint::SqliteSavepoint(SqliteDatabase &db)
     : m_db(db)
 {
-    m_db.exec("SAVEPOINT op");
+    m_db.execCached("SAVEPOINT op");
 }
 
 SqliteSavepoint::~SqliteSavepoint()
@@ -314,7 +319,7 @@ SqliteSavepoint::~SqliteSavepoint()
 
 void SqliteSavepoint::release()
 {
-    m_db.exec("RELEASE op");
+    m_db.execCached("RELEASE op");
     m_open = false;
 }
 

@@ -91,6 +91,10 @@ public:
     SqliteDatabase &operator=(const SqliteDatabase &) = delete;
 
     void exec(const char *sql); // one or more statements without parameters or results
+    // One statement through the statement cache: for the transaction statements the writer runs
+    // for every batch and every operation (BEGIN, SAVEPOINT, RELEASE, COMMIT), which
+    // sqlite3_exec would parse again each time.
+    void execCached(std::string_view sql);
     SqliteStatement prepare(std::string_view sql);
     void setBusyTimeout(std::chrono::milliseconds timeout);
 
