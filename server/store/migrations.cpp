@@ -176,6 +176,38 @@ CREATE INDEX audit_run ON audit (agent_run_label, ts, verdict, cost_micros, key_
 CREATE INDEX vault_keys_report ON vault_keys (id, vendor, agent_run_label, daily_cap_micros);
 )sql";
 
+// The live event stream (issue 6). Events are written in the transaction of the change they
+// describe; their payload is the final wire JSON. AUTOINCREMENT keeps ids increasing after the
+// oldest are trimmed: they are the stream's Last-Event-ID.
+constexpr std::string_view kEventsSchema = R"sql(
+CREATE TABLE events (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts      INTEGER NOT NULL,
+    type    TEXT NOT NULL,
+    key_id  TEXT,
+    label   TEXT NOT NULL,
+    payload TEXT NOT NULL
+);
+
+-- Alerts already sent per key and spend window: cap.threshold at 0.8, 0.95 and 1.0 of the cap,
+-- and key.capped. The primary key is what makes "once per window" hold across restarts.
+CREATE TABLE key_thresholds (
+    key_id       TEXT NOT NULL,
+    window_start INTEGER NOT NULL,
+    threshold    TEXT NOT NULL CHECK (threshold IN ('0.8', '0.95', '1.0', 'capped')),
+    PRIMARY KEY (key_id, window_start, threshold)
+) WITHOUT ROWID;
+
+-- key.expired is sent once per key. Keys that expired before this step count as announced: an
+-- upgrade must not replay months of expiries into the stream.
+ALTER TABLE vault_keys ADD COLUMN expiry_announced INTEGER NOT NULL DEFAULT 0;
+UPDATE vault_keys SET expiry_announced = 1
+    WHERE expires_at <= CAST(strftime('%s', 'now') AS INTEGER) * 1000;
+-- The keys still to be announced, soonest first, for the once-a-second expiry sweep.
+CREATE INDEX vault_keys_expiry_due ON vault_keys (expires_at)
+    WHERE expiry_announced = 0 AND revoked_at IS NULL;
+)sql";
+
 } // namespace
 
 const std::vector<Migration> &Migrations::all()
@@ -184,6 +216,8 @@ const std::vector<Migration> &Migrations::all()
         {1, "vault keys, spend ledger, holds, idempotency, audit log, admin keys", kInitialSchema},
         {2, "spend window of each audited call, first call per key and day, run index",
          kReportsSchema},
+        {3, "live events, threshold alerts sent per key and window, announced expiries",
+         kEventsSchema},
     };
     return migrations;
 }

@@ -2,6 +2,7 @@
 
 #include "sqlitecolumns.h"
 #include "sqlitedatabase.h"
+#include "sqliteevents.h"
 #include "sqlitefilter.h"
 
 #include <algorithm>
@@ -130,7 +131,15 @@ std::string SqliteAuditLog::insert(const AuditEntry &entry, std::optional<std::i
     insert.bind(28, std::string_view(entry.detail));
     insert.bind(29, windowStart);
     insert.run();
-    return std::to_string(m_db.lastInsertRowId());
+    std::string id = std::to_string(m_db.lastInsertRowId());
+    // Here, where every call row is written, so each has exactly one `call` event.
+    if (entry.kind != "admin") {
+        AuditEntry written = entry;
+        written.id = id;
+        written.kind = "call";
+        SqliteEvents(m_db).call(written);
+    }
+    return id;
 }
 
 std::optional<Page<AuditEntry>> SqliteAuditLog::list(const AuditFilter &filter)

@@ -3,6 +3,7 @@
 #include "sqliteauditlog.h"
 #include "sqlitecolumns.h"
 #include "sqlitedatabase.h"
+#include "sqliteevents.h"
 
 #include <algorithm>
 
@@ -277,7 +278,10 @@ AdmissionResult SqliteLedger::admit(const AdmissionRequest &request)
             .bind(6, toUnixMillis(request.now));
         record.run();
     }
-    return finish(Outcome::Admitted, false);
+    finish(Outcome::Admitted, false);
+    // The new hold may have brought settled + held to the cap (key.capped).
+    SqliteEvents(m_db).spendChanged(request.keyId, window, result.spend, key->cap, request.now);
+    return result;
 }
 
 std::optional<SettlementResult> SqliteLedger::settle(const Settlement &settlement)
@@ -357,6 +361,8 @@ std::optional<SettlementResult> SqliteLedger::settle(const Settlement &settlemen
     // also for a retry that resumed an earlier window's hold), so audit sums equal key_spend.
     row.cost = charged;
     result.auditId = SqliteAuditLog(m_db).insert(row, window);
+    // After the call's own event: an alert follows the call that caused it.
+    SqliteEvents(m_db).spendChanged(keyId, window, result.spend, result.cap, row.ts);
     return result;
 }
 

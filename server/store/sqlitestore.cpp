@@ -4,6 +4,7 @@
 #include "sqliteadminkeys.h"
 #include "sqliteauditlog.h"
 #include "sqlitedatabase.h"
+#include "sqliteevents.h"
 #include "sqliteledger.h"
 #include "sqlitereports.h"
 #include "sqlitevaultkeys.h"
@@ -94,6 +95,13 @@ void SqliteStore::start()
                                                                   : "PRAGMA synchronous=NORMAL");
         m_writer->exec("PRAGMA foreign_keys=ON");
         Migrations::apply(*m_writer);
+        {
+            SqliteTransaction transaction(*m_writer, SqliteTransaction::Kind::Immediate);
+            SqliteEvents events(*m_writer);
+            events.trim(m_options.eventRetention);
+            m_publishedThrough = events.latestId();
+            transaction.commit();
+        }
         for (int i = 0; i < std::max(1, m_options.readerThreads); ++i) {
             m_readers.push_back(
                 std::make_unique<SqliteDatabase>(path, SqliteDatabase::Access::ReadOnly));
@@ -218,6 +226,9 @@ void SqliteStore::writerLoop()
             }
         }
         runBatch(batch);
+        // Events before answers: a client never hears of a change from its answer sooner than
+        // the event stream could tell it.
+        publishEvents();
         // After the commit and outside every lock: a callback may queue more work at once.
         for (auto &op : batch)
             op->deliver();
@@ -259,6 +270,42 @@ void SqliteStore::runBatch(std::vector<std::unique_ptr<WriteOp>> &batch)
                + " writes failed: " + error.what());
         for (auto &op : batch)
             op->fail(StoreError::Unavailable);
+    }
+}
+
+void SqliteStore::publishEvents()
+{
+    std::shared_ptr<const EventSink> sink;
+    {
+        std::lock_guard lock(m_mutex);
+        sink = m_eventSink;
+    }
+    SqliteDatabase &db = *m_writer;
+    try {
+        SqliteEvents events(db);
+        const std::int64_t latest = events.latestId();
+        if (latest == m_publishedThrough)
+            return;
+        // Read back rather than collected while writing: only committed events exist here, so
+        // a write rolled back to its savepoint can never leak one.
+        if (sink && *sink) {
+            std::vector<StoredEvent> fresh = events.after(m_publishedThrough);
+            m_untrimmedEvents += static_cast<std::int64_t>(fresh.size());
+            m_publishedThrough = latest;
+            if (!fresh.empty())
+                (*sink)(std::move(fresh));
+        } else {
+            m_untrimmedEvents += latest - m_publishedThrough;
+            m_publishedThrough = latest;
+        }
+        if (m_untrimmedEvents >= std::max<std::int64_t>(1, m_options.eventRetention / 10)) {
+            SqliteTransaction transaction(db, SqliteTransaction::Kind::Immediate);
+            events.trim(m_options.eventRetention);
+            transaction.commit();
+            m_untrimmedEvents = 0;
+        }
+    } catch (const std::exception &error) {
+        report(std::string("publishing events failed: ") + error.what());
     }
 }
 
@@ -499,6 +546,32 @@ void SqliteStore::countActiveAdminKeys(StoreCallback<std::int64_t> done)
             return StoreResult<std::int64_t>(SqliteAdminKeys(db).countActive());
         },
         std::move(done));
+}
+
+void SqliteStore::readEvents(std::int64_t afterId, EventFilter filter, int limit,
+                             StoreCallback<EventPage> done)
+{
+    read(
+        [afterId, filter = std::move(filter), limit](SqliteDatabase &db) {
+            return StoreResult<EventPage>(SqliteEvents(db).read(afterId, filter, limit));
+        },
+        std::move(done));
+}
+
+void SqliteStore::expireKeys(TimePoint now, StoreCallback<std::int64_t> done)
+{
+    write(
+        [now](SqliteDatabase &db) {
+            return StoreResult<std::int64_t>(SqliteEvents(db).expireKeys(now));
+        },
+        std::move(done));
+}
+
+void SqliteStore::setEventSink(EventSink sink)
+{
+    auto shared = std::make_shared<const EventSink>(std::move(sink));
+    std::lock_guard lock(m_mutex);
+    m_eventSink = std::move(shared);
 }
 
 void SqliteStore::purgeIdempotency(TimePoint olderThan, StoreCallback<std::int64_t> done)

@@ -43,6 +43,9 @@ public:
         // Where failures of the database go (SQLite's messages, never a bound value); standard
         // error when unset.
         std::function<void(const std::string &)> log;
+        // Live events kept for Last-Event-ID resumes (the contract asks for at least 10,000).
+        // The writer trims the older ones now and then, so up to a tenth more may be kept.
+        std::int64_t eventRetention = 50'000;
     };
 
     // Opens (creating it with mode 0600 when missing) and migrates the database, then starts the
@@ -92,6 +95,12 @@ public:
     void listAdminKeys(StoreCallback<std::vector<AdminKey>> done) override;
     void countActiveAdminKeys(StoreCallback<std::int64_t> done) override;
 
+    void readEvents(std::int64_t afterId, EventFilter filter, int limit,
+                    StoreCallback<EventPage> done) override;
+    void expireKeys(TimePoint now, StoreCallback<std::int64_t> done) override;
+    // The sink runs on the writer thread (see EventSink).
+    void setEventSink(EventSink sink) override;
+
     void purgeIdempotency(TimePoint olderThan, StoreCallback<std::int64_t> done) override;
     std::size_t pendingWrites() const override;
     // Must not be called from one of the store's own callbacks (it joins their threads).
@@ -118,6 +127,9 @@ private:
     void runBatch(std::vector<std::unique_ptr<WriteOp>> &batch);
     void readerLoop(SqliteDatabase &db);
     void report(const std::string &message) const;
+    // After a commit, on the writer thread: hands the new events to the sink, and trims the
+    // oldest once enough have accumulated.
+    void publishEvents();
 
     enum class State {
         Closed,
@@ -139,6 +151,11 @@ private:
 
     std::thread m_writerThread;
     std::vector<std::thread> m_readerThreads;
+
+    // Writer thread only, except the sink, which setEventSink swaps under m_mutex.
+    std::shared_ptr<const EventSink> m_eventSink;
+    std::int64_t m_publishedThrough = 0; // the newest event handed to the sink
+    std::int64_t m_untrimmedEvents = 0; // published since the last trim
 };
 
 } // namespace keybrake

@@ -3,6 +3,7 @@
 #include "sqliteauditlog.h"
 #include "sqlitecolumns.h"
 #include "sqlitedatabase.h"
+#include "sqliteevents.h"
 #include "sqlitefilter.h"
 #include "sqliteledger.h"
 
@@ -366,6 +367,7 @@ IssueKeyResult SqliteVaultKeys::issue(const IssueKeyRequest &request)
     AuditEntry audit = request.audit;
     fillKeyFields(audit, request.key);
     SqliteAuditLog(m_db).insert(audit);
+    SqliteEvents(m_db).keyIssued(request.key);
 
     result.outcome = IssueKeyResult::Outcome::Created;
     result.key = request.key;
@@ -396,6 +398,7 @@ std::optional<RevokeResult> SqliteVaultKeys::revoke(std::string_view keyId, Time
     markRevoked(keyId, now);
     fillKeyFields(audit, *key);
     SqliteAuditLog(m_db).insert(audit);
+    SqliteEvents(m_db).keyRevoked(*key, now, result.heldAtRevoke, audit.actor);
     result.revokedAt = now;
     return result;
 }
@@ -437,15 +440,18 @@ BulkRevokeResult SqliteVaultKeys::revokeMany(const BulkRevokeRequest &request)
 
     SqliteLedger ledger(m_db);
     SqliteAuditLog log(m_db);
+    SqliteEvents events(m_db);
     for (const VaultKey &key : keys) {
         result.keyIds.push_back(key.id);
-        result.held += ledger.spend(key.id, request.window.start).held;
+        const Usd held = ledger.spend(key.id, request.window.start).held;
+        result.held += held;
         if (request.dryRun)
             continue;
         markRevoked(key.id, request.now);
         AuditEntry audit = request.audit;
         fillKeyFields(audit, key);
         log.insert(audit);
+        events.keyRevoked(key, request.now, held, audit.actor);
     }
     return result;
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "domain.h"
+#include "eventtypes.h"
 #include "reporttypes.h"
 #include "spendcalendar.h"
 
@@ -309,6 +310,17 @@ public:
                                 StoreCallback<AdminKey> done) = 0;
     virtual void listAdminKeys(StoreCallback<std::vector<AdminKey>> done) = 0;
     virtual void countActiveAdminKeys(StoreCallback<std::int64_t> done) = 0;
+
+    // --- live events (eventtypes.h)
+    // Events after `afterId` that match `filter`, at most `limit`, from one snapshot; with a
+    // limit of 0 only the page's latestId and oldestId.
+    virtual void readEvents(std::int64_t afterId, EventFilter filter, int limit,
+                            StoreCallback<EventPage> done) = 0;
+    // Announces key.expired for keys whose expiry passed by `now` (once per key); the server
+    // runs it every second and whenever the test clock moves. Returns how many were announced.
+    virtual void expireKeys(TimePoint now, StoreCallback<std::int64_t> done) = 0;
+    // Where committed events go (one sink; set before serving, or empty to stop).
+    virtual void setEventSink(EventSink sink) = 0;
 
     // --- housekeeping
     // Drops idempotency records older than `olderThan` (48 h retention).
