@@ -91,6 +91,7 @@ KeybrakeServer::KeybrakeServer(Config config)
     : m_config(std::move(config))
     , m_signals(m_io, SIGTERM, SIGINT)
     , m_purgeTimer(m_io)
+    , m_expiryTimer(m_io)
 {
     RequestLog::instance().setLevel(parseLogLevel(m_config.logLevel));
 }
@@ -115,6 +116,10 @@ void KeybrakeServer::start()
         m_clock = std::make_unique<SystemClock>();
     }
     m_store = openStore(m_config.store);
+    m_events = std::make_unique<EventHub>();
+    m_store->setEventSink([events = m_events.get()](std::vector<StoredEvent> batch) {
+        events->publish(std::move(batch));
+    });
     MasterKey masterKey {};
     if (!m_config.masterKeyFile.empty())
         masterKey = loadOrCreateMasterKey(m_config.masterKeyFile);
@@ -127,7 +132,7 @@ void KeybrakeServer::start()
         new ServerContext {m_config, *m_clock,
                            m_config.testClock ? static_cast<ManualClock *>(m_clock.get()) : nullptr,
                            SpendCalendar(m_config.spendTimezone), *m_store, m_metrics, masterKey,
-                           pricing, kServerVersion});
+                           pricing, kServerVersion, m_events.get()});
     bootstrapAdminKey();
 
     UpstreamOptions upstreamOptions;
@@ -203,6 +208,7 @@ void KeybrakeServer::start()
             beginShutdown();
     });
     schedulePurge();
+    scheduleExpiry();
 }
 
 void KeybrakeServer::bootstrapAdminKey()
@@ -250,6 +256,19 @@ void KeybrakeServer::schedulePurge()
     });
 }
 
+void KeybrakeServer::scheduleExpiry()
+{
+    // Expiry is a matter of time, not of a request: key.expired comes from this sweep (and
+    // from every move of the test clock).
+    m_expiryTimer.expires_after(std::chrono::seconds(1));
+    m_expiryTimer.async_wait([this](boost::system::error_code error) {
+        if (error)
+            return;
+        m_store->expireKeys(m_clock->now(), [](StoreResult<std::int64_t>) {});
+        scheduleExpiry();
+    });
+}
+
 void KeybrakeServer::run()
 {
     const unsigned threads =
@@ -280,10 +299,13 @@ void KeybrakeServer::beginShutdown()
     boost::system::error_code ignored;
     m_signals.cancel(ignored);
     m_purgeTimer.cancel();
+    m_expiryTimer.cancel();
     m_http->shutdown(m_config.shutdownGrace, [this] {
         // Every connection is closed; the upstream pools' idle sockets are the only work left.
         asio::post(m_io, [this] { m_io.stop(); });
     });
+    // After the HTTP server is marked as shutting down: event streams wake, see it and end.
+    m_events->close();
 }
 
 } // namespace keybrake

@@ -2,6 +2,7 @@
 
 #include "admin/adminapi.h"
 #include "config.h"
+#include "eventhub.h"
 #include "http/httpserver.h"
 #include "metrics.h"
 #include "proxy/proxy.h"
@@ -41,11 +42,14 @@ public:
 private:
     void bootstrapAdminKey();
     void schedulePurge();
+    void scheduleExpiry();
     void beginShutdown();
 
     Config m_config;
     boost::asio::io_context m_io;
     std::unique_ptr<Clock> m_clock;
+    // Before the store: its writer thread publishes here until the store is closed.
+    std::unique_ptr<EventHub> m_events;
     std::unique_ptr<Store> m_store;
     Metrics m_metrics;
     std::unique_ptr<ServerContext> m_context;
@@ -55,6 +59,7 @@ private:
     std::unique_ptr<http::HttpServer> m_http;
     boost::asio::signal_set m_signals;
     boost::asio::steady_timer m_purgeTimer;
+    boost::asio::steady_timer m_expiryTimer;
     boost::asio::ip::tcp::endpoint m_mainEndpoint;
     std::atomic<bool> m_stopping {false};
 };

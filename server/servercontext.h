@@ -3,6 +3,7 @@
 #include "clock.h"
 #include "config.h"
 #include "crypto.h"
+#include "eventhub.h"
 #include "metrics.h"
 #include "spendcalendar.h"
 #include "store/store.h"
@@ -25,6 +26,7 @@ struct ServerContext
     MasterKey masterKey;
     Pricing pricing;
     std::string version;
+    EventHub *events = nullptr; // the live stream's fan-out (GET /v1/events)
 
     SpendWindow windowNow() const { return calendar.windowAt(clock.now()); }
 };

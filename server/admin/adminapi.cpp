@@ -41,6 +41,7 @@ constexpr Route kRoutes[] = {
     {bhttp::verb::get, "/v1/reports/agents", Role::Viewer},
     {bhttp::verb::get, "/v1/reports/vendors/daily", Role::Viewer},
     {bhttp::verb::get, "/v1/reports/anomalies", Role::Viewer},
+    {bhttp::verb::get, "/v1/events", Role::Viewer},
     {bhttp::verb::get, "/v1/admin-keys", Role::Admin},
     {bhttp::verb::post, "/v1/admin-keys", Role::Admin},
     {bhttp::verb::delete_, "/v1/admin-keys/{id}", Role::Admin},
@@ -114,6 +115,7 @@ AdminApi::AdminApi(ServerContext &context)
     , m_runs(context)
     , m_reports(context)
     , m_adminKeys(context)
+    , m_events(context)
 {
 }
 
@@ -214,8 +216,10 @@ awaitable<http::Response> AdminApi::dispatch(AdminCall &call)
             co_return co_await m_adminKeys.create(call);
         if (pattern == "/v1/admin-keys/{id}")
             co_return co_await m_adminKeys.revoke(call, id);
+        if (pattern == "/v1/events")
+            co_return co_await m_events.stream(call);
         if (pattern == "/v1/test/clock")
-            co_return testClock(call);
+            co_return co_await testClock(call);
     }
     if (pathKnown) {
         auto response =
@@ -283,29 +287,36 @@ http::Response AdminApi::vendors(const AdminCall &call) const
     return http::jsonResponse(200, body);
 }
 
-http::Response AdminApi::testClock(const AdminCall &call)
+awaitable<http::Response> AdminApi::testClock(const AdminCall &call)
 {
     auto parsed = parseJsonBody(call.request);
     if (auto *error = std::get_if<http::Response>(&parsed))
-        return std::move(*error);
+        co_return std::move(*error);
     const json::value &value = std::get<json::value>(parsed);
     if (!value.is_object())
-        return fieldError({"body", "the request body must be a JSON object"});
+        co_return fieldError({"body", "the request body must be a JSON object"});
     if (const json::value *set = value.get_object().if_contains("set")) {
         const auto when = set->is_string() ? parseRfc3339(set->get_string()) : std::nullopt;
         if (!when)
-            return fieldError({"set", "set must be an RFC 3339 time"});
+            co_return fieldError({"set", "set must be an RFC 3339 time"});
         m_context.testClock->set(*when);
     }
     if (const json::value *advance = value.get_object().if_contains("advance")) {
         const auto by = advance->is_string() ? parseDuration(advance->get_string()) : std::nullopt;
         if (!by)
-            return fieldError({"advance", "advance must be a duration such as \"90s\" or \"1d\""});
+            co_return fieldError(
+                {"advance", "advance must be a duration such as \"90s\" or \"1d\""});
         m_context.testClock->advance(*by);
     }
+    // Expiry follows the clock at once, so by this answer every key.expired it caused is
+    // committed (the once-a-second sweep would get there too, but a test could not wait for it).
+    const TimePoint now = m_context.testClock->now();
+    Store &store = m_context.store;
+    co_await awaitStore<std::int64_t>(
+        [&store, now](auto done) { store.expireKeys(now, std::move(done)); });
     json::object body;
-    body["now"] = timeJson(m_context.testClock->now());
-    return http::jsonResponse(200, body);
+    body["now"] = timeJson(now);
+    co_return http::jsonResponse(200, body);
 }
 
 } // namespace keybrake

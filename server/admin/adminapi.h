@@ -3,6 +3,7 @@
 #include "admin/adminkeyroutes.h"
 #include "admin/auditexport.h"
 #include "admin/auditroutes.h"
+#include "admin/eventroutes.h"
 #include "admin/keyroutes.h"
 #include "admin/reportroutes.h"
 #include "admin/runroutes.h"
@@ -28,7 +29,7 @@ private:
     boost::asio::awaitable<http::Response> dispatch(AdminCall &call);
     http::Response whoami(const AdminCall &call) const;
     http::Response vendors(const AdminCall &call) const;
-    http::Response testClock(const AdminCall &call);
+    boost::asio::awaitable<http::Response> testClock(const AdminCall &call);
 
     ServerContext &m_context;
     KeyRoutes m_keys;
@@ -37,6 +38,7 @@ private:
     RunRoutes m_runs;
     ReportRoutes m_reports;
     AdminKeyRoutes m_adminKeys;
+    EventRoutes m_events;
 };
 
 } // namespace keybrake

@@ -264,6 +264,26 @@ asio::awaitable<void> ResponseStream::end()
     m_ended = true;
 }
 
+void ResponseStream::watchHangUp(std::function<void()> onHangUp)
+{
+    m_watching = true;
+    m_stream.socket().async_wait(tcp::socket::wait_read,
+                                 [onHangUp = std::move(onHangUp)](boost::system::error_code error) {
+                                     if (!error)
+                                         onHangUp();
+                                 });
+}
+
+void ResponseStream::stopWatchingHangUp()
+{
+    if (!m_watching)
+        return;
+    m_watching = false;
+    // Nothing else is pending on the socket while the handler runs this.
+    boost::system::error_code ignored;
+    m_stream.socket().cancel(ignored);
+}
+
 HttpServer::HttpServer(asio::io_context &io, ServerLimits limits, Handler handler,
                        ErrorBody errorBody)
     : m_io(io)

@@ -54,6 +54,13 @@ public:
     // The server is shutting down: a long-lived stream (events) should end soon.
     bool closing() const { return m_serverClosing.load(); }
 
+    // Calls `onHangUp` on the connection's executor when the client closes the connection (or
+    // sends more, which an event-stream client never does). A long-lived stream that is mostly
+    // idle would otherwise notice a vanished client only when a write fails. The handler must
+    // call stopWatchingHangUp() before it returns.
+    void watchHangUp(std::function<void()> onHangUp);
+    void stopWatchingHangUp();
+
 private:
     boost::beast::tcp_stream &m_stream;
     std::chrono::seconds m_writeTimeout;
@@ -61,6 +68,7 @@ private:
     bool m_begun = false;
     bool m_ended = false;
     bool m_failed = false;
+    bool m_watching = false;
 };
 
 struct RequestContext
