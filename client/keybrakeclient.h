@@ -121,8 +121,8 @@ public:
     ApiRequest *health(QObject *context, Callback<Health> callback);
 
 private:
-    // The live event stream (GET /v1/events, a later issue) will be its own class built from this
-    // client: same network access manager, base URL, admin key, timeout and pin.
+    // The live event stream (GET /v1/events) is its own class built on this client: same network
+    // access manager, base URL, admin key and pin; no transfer timeout but a watchdog.
     friend class EventStream;
 
     struct Call
