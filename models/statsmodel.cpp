@@ -147,13 +147,20 @@ QString StatsModel::detail(int card) const
     case ActiveKeysCard:
         return tr("vault keys that can make calls now");
     case SpendTodayCard: {
+        // The window is a calendar day in the server's spend zone; say when it ends in the zone
+        // the user reads times in, and name the spend zone only when it is another one.
         const QString zone =
             m_stats->spendTimezone.isEmpty() ? QStringLiteral("UTC") : m_stats->spendTimezone;
-        return tr("+ %1 held · window resets %2")
-            .arg(UsdText::display(m_stats->heldUsd),
-                 m_stats->resetsAt.isValid()
-                     ? tr("%1 (%2)").arg(m_time.absolute(m_stats->resetsAt), zone)
-                     : zone);
+        const QString held = tr("+ %1 held").arg(UsdText::display(m_stats->heldUsd));
+        if (!m_stats->resetsAt.isValid())
+            return held;
+        QString resets =
+            tr("resets %1 %2 (%3)")
+                .arg(m_time.clock(m_stats->resetsAt), m_time.zoneName(m_stats->resetsAt),
+                     m_time.relative(m_stats->resetsAt, QDateTime::currentDateTimeUtc()));
+        if (zone != m_time.zoneName(m_stats->resetsAt))
+            resets += tr(", a day in %1").arg(zone);
+        return tr("%1 · %2").arg(held, resets);
     }
     case CallsTodayCard:
         return tr("proxied requests, any verdict");

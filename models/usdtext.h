@@ -7,12 +7,14 @@
 namespace keybrake {
 
 // Money as the console shows it: currency sign, thousands separators, two decimals, more only
-// below a cent ("$12,500.00", "$0.0004"). Exact: formatted from integer micro-dollars, never
-// through a double.
+// for an amount below a cent ("$12,500.00", "$0.0004"). Formatted from integer micro-dollars,
+// never through a double.
 class UsdText
 {
 public:
     static QString display(Usd amount);
+    // Every digit down to the micro-dollar ("$360.6036"), for tooltips.
+    static QString exact(Usd amount);
     // "$37.50 / $50.00 · 75 %"
     static QString ofCap(Usd committed, Usd cap);
     // Utilisation in whole percent, rounded down so 99.9 % never reads as 100 %; 0 for no cap.

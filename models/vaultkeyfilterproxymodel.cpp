@@ -52,6 +52,7 @@ client::KeyQuery VaultKeyFilterProxyModel::serverQuery() const
     switch (m_status) {
     case StatusFilter::All:
     case StatusFilter::Active: // the server's "active" leaves out capped keys, which are live too
+    case StatusFilter::AtRisk: // "near the cap" is the console's notion, not a server status
         break;
     case StatusFilter::Capped:
         query.status = client::KeyStatus::Capped;
@@ -79,6 +80,8 @@ QString VaultKeyFilterProxyModel::statusFilterName(StatusFilter filter)
         return tr("Revoked");
     case StatusFilter::Expired:
         return tr("Expired");
+    case StatusFilter::AtRisk:
+        return tr("At risk");
     }
     return {};
 }
@@ -113,6 +116,8 @@ bool VaultKeyFilterProxyModel::filterAcceptsRow(int sourceRow,
         return status == Status::Revoked;
     case StatusFilter::Expired:
         return status == Status::Expired;
+    case StatusFilter::AtRisk:
+        return status == Status::NearCap || status == Status::Capped;
     }
     return true;
 }

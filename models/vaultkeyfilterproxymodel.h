@@ -25,6 +25,7 @@ public:
         Capped,
         Revoked,
         Expired,
+        AtRisk, // at 80 % of the cap or more, capped included
     };
     Q_ENUM(StatusFilter)
 

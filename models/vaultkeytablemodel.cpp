@@ -254,7 +254,7 @@ QVariant VaultKeyTableModel::toolTipData(const Row &row, int column) const
     case UtilisationColumn:
     case CapColumn:
         return tr("Settled %1, held %2, cap %3 (%4 % used)\nResets at %5")
-            .arg(UsdText::display(key.spentTodayUsd), UsdText::display(key.heldUsd),
+            .arg(UsdText::exact(key.spentTodayUsd), UsdText::exact(key.heldUsd),
                  UsdText::display(key.dailyUsdCap))
             .arg(UsdText::percentOf(key.committedUsd(), key.dailyUsdCap))
             .arg(m_time.absolute(key.resetsAt));

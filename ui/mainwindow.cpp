@@ -40,8 +40,8 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
     , m_navigation(new QListWidget(this))
     , m_pages(new QStackedWidget(this))
     , m_profiles(new QComboBox(this))
-    , m_overview(new OverviewPage(session, m_pages))
     , m_vaultKeys(new VaultKeysPage(session, m_pages))
+    , m_overview(new OverviewPage(session, m_vaultKeys->model(), m_pages))
 {
     setObjectName(QStringLiteral("mainWindow"));
     // Wide enough for every default column of the key table beside the navigation, where the
@@ -127,6 +127,10 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
             &QStackedWidget::setCurrentIndex);
     connect(m_overview, &OverviewPage::openVaultKeysRequested, this,
             [this] { showPage(Page::VaultKeys); });
+    connect(m_overview, &OverviewPage::openKeyRequested, this, [this](const QString &keyId) {
+        showPage(Page::VaultKeys);
+        m_vaultKeys->showDetails(keyId);
+    });
     connect(m_profiles, &QComboBox::activated, this, [this](int index) {
         const QString id = m_profiles->itemData(index).toString();
         if (id.isEmpty()) {

@@ -75,8 +75,8 @@ private:
     QListWidget *m_navigation;
     QStackedWidget *m_pages;
     QComboBox *m_profiles;
-    OverviewPage *m_overview;
     VaultKeysPage *m_vaultKeys;
+    OverviewPage *m_overview;
     QLabel *m_summary = nullptr;
     ConnectionStatusLabel *m_connection = nullptr;
     QLabel *m_role = nullptr;

@@ -30,6 +30,7 @@ StatCard::StatCard(QWidget *parent)
     valueFont.setBold(true);
     m_value->setFont(valueFont);
     m_value->setObjectName(QStringLiteral("statValueLabel"));
+    m_value->setTextFormat(Qt::RichText);
     m_value->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_detail->setWordWrap(true);
     m_detail->setForegroundRole(QPalette::PlaceholderText);
@@ -45,18 +46,20 @@ void StatCard::setContent(const QString &title, const QString &value, const QStr
                           bool warning)
 {
     m_title->setText(title.toUpper());
-    m_value->setText(value);
+    // Red for a figure that deserves attention; the title says what it is, so colour is not the
+    // only signal.
+    m_value->setText(warning
+                         ? QStringLiteral("<span style=\"color:%1\">%2</span>")
+                               .arg(ConsoleColors::danger(palette()).name(), value.toHtmlEscaped())
+                         : value.toHtmlEscaped());
+    m_plainValue = value;
     m_detail->setText(detail);
-    QPalette p = m_value->palette();
-    p.setColor(QPalette::WindowText,
-               warning ? ConsoleColors::danger(palette()) : palette().color(QPalette::WindowText));
-    m_value->setPalette(p);
     setAccessibleName(tr("%1: %2. %3").arg(title, value, detail));
 }
 
 QString StatCard::value() const
 {
-    return m_value->text();
+    return m_plainValue;
 }
 
 } // namespace keybrake

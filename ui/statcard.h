@@ -24,6 +24,7 @@ private:
     QLabel *m_title;
     QLabel *m_value;
     QLabel *m_detail;
+    QString m_plainValue;
 };
 
 } // namespace keybrake

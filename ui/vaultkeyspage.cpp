@@ -164,6 +164,16 @@ void VaultKeysPage::buildUi()
         chip->setAccessibleName(
             tr("Show %1 keys").arg(VaultKeyFilterProxyModel::statusFilterName(filter).toLower()));
         chip->setFocusPolicy(Qt::StrongFocus);
+        // Pills that show which filter is on in both palettes (Fusion's checked button is too
+        // faint in the dark one). Set on each chip alone: a style sheet on the page would route
+        // the whole table's painting through the style-sheet style.
+        chip->setStyleSheet(QStringLiteral(
+            "QPushButton { border: 1px solid palette(mid); border-radius: 11px;"
+            " padding: 3px 14px; background: palette(button); color: palette(button-text); }"
+            "QPushButton:hover { border-color: palette(highlight); }"
+            "QPushButton:checked { background: palette(highlight); border-color: "
+            "palette(highlight); color: palette(highlighted-text); }"
+            "QPushButton:focus { border: 2px solid palette(highlight); }"));
         m_statusGroup->addButton(chip, int(filter));
         filters->addWidget(chip);
     }

@@ -58,6 +58,19 @@
     </message>
 </context>
 <context>
+    <name>keybrake::OverviewPage</name>
+    <message numerus="yes">
+        <source>none of the %n loaded key(s) is at 80 % of its cap or more</source>
+        <translation>
+            <numerusform>none of the %n loaded key is at 80 % of its cap or more</numerusform><numerusform>none of the %n loaded keys is at 80 % of its cap or more</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 of the %n loaded key(s), fullest first; Enter opens one</source>
+        <translation>
+            <numerusform>%1 of the %n loaded key, fullest first; Enter opens one</numerusform><numerusform>%1 of the %n loaded keys, fullest first; Enter opens one</numerusform></translation>
+    </message>
+</context>
+<context>
     <name>keybrake::StopRunsDialog</name>
     <message numerus="yes">
         <source>Stop %n key(s)</source>

@@ -173,6 +173,11 @@ private Q_SLOTS:
         QCOMPARE(UsdText::display(Usd::fromDollars(50)), QStringLiteral("$50.00"));
         QCOMPARE(UsdText::display(Usd::fromDollars(100)), QStringLiteral("$100.00"));
         QCOMPARE(UsdText::display(Usd::fromDollars(-1000)), QStringLiteral("-$1,000.00"));
+        // Sub-cent digits only for sub-cent amounts; totals round to the cent.
+        QCOMPARE(UsdText::display(Usd::fromMicros(360'603'600)), QStringLiteral("$360.60"));
+        QCOMPARE(UsdText::display(Usd::fromMicros(4'405'000)), QStringLiteral("$4.41"));
+        QCOMPARE(UsdText::exact(Usd::fromMicros(360'603'600)), QStringLiteral("$360.6036"));
+        QCOMPARE(UsdText::display(Usd::fromMicros(9'999)), QStringLiteral("$0.009999"));
         QCOMPARE(UsdText::ofCap(Usd::fromCents(3750), Usd::fromDollars(50)),
                  QStringLiteral("$37.50 / $50.00 · 75 %"));
         // 99.9 % never reads as 100 %.

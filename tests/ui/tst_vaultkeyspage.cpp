@@ -20,6 +20,7 @@
 #include "ui/messagebanner.h"
 #include "ui/messageprompt.h"
 #include "ui/onetimesecretdialog.h"
+#include "ui/overviewpage.h"
 #include "ui/revokebutton.h"
 #include "ui/stoprunsdialog.h"
 #include "ui/vaultkeyspage.h"
@@ -198,6 +199,11 @@ private Q_SLOTS:
         QCOMPARE(proxyIndexOf(watched, Model::StatusColumn).data().toString(),
                  QStringLiteral("90 %"));
         QVERIFY(m_window->statusSummary().contains(QStringLiteral("43 keys loaded")));
+        // The Overview lists it among the keys at or near their cap, from the same rows.
+        auto *atRisk =
+            m_window->overviewPage()->findChild<QTableView *>(QStringLiteral("atRiskTableView"));
+        QCOMPARE(atRisk->model()->rowCount(), 1);
+        QCOMPARE(atRisk->model()->index(0, 0).data(Model::KeyIdRole).toString(), watched);
     }
 
     void rowButtonRevokesAndTheProxyRefusesTheKey()

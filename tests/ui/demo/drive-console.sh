@@ -2,7 +2,8 @@
 # Runs the real keybrake-console and drives it with X input events (xdotool), as a person at the
 # keyboard would, to one of the scenes of docs/screenshots. Meant to run inside
 # /work/shared/tools/screenshot (a private X display); see take-screenshots.sh.
-#   drive-console.sh SCENE    SCENE: signin | vault-keys | key-details | issue-key | one-time-key
+#   drive-console.sh SCENE    SCENE: signin | vault-keys | vault-keys-dark | overview | key-details | issue-key |
+#                             one-time-key
 # Environment: CONSOLE (the binary), KEYBRAKE_URL and DEMO_ADMIN_KEY (the demo server's), and
 # KEYBRAKE_CONSOLE_SETTINGS_DIR (a profile "acme-prod" for every scene but signin).
 set -euo pipefail
@@ -10,12 +11,16 @@ scene=$1
 console_pid=
 trap '[ -n "$console_pid" ] && kill "$console_pid" 2>/dev/null; exit 0' TERM INT EXIT
 
-focus() { # window title pattern
-    xdotool search --sync --onlyvisible --name "$1" | head -1 | xargs -I{} xdotool windowfocus --sync {}
+focus() { # window title pattern; gives up after 20 s rather than hang the screenshot
+    local id
+    id=$(timeout 20 xdotool search --sync --onlyvisible --name "$1" | head -1)
+    [ -n "$id" ] || { echo "drive-console: no window named '$1'" >&2; exit 1; }
+    xdotool windowfocus --sync "$id"
 }
 
 # A window manager, so windows have their frames as on a desktop.
 openbox >/dev/null 2>&1 &
+sleep 1
 
 case $scene in
 signin)
@@ -28,10 +33,11 @@ signin)
     xdotool key alt+k && xdotool type --delay 5 "$DEMO_ADMIN_KEY"
     xdotool key alt+t                    # Test connection
     ;;
-vault-keys|key-details|issue-key|one-time-key)
+vault-keys|vault-keys-dark|overview|key-details|issue-key|one-time-key)
     KEYBRAKE_API_KEY=$DEMO_ADMIN_KEY "$CONSOLE" & console_pid=$!
     focus 'Keybrake Console'
     sleep 2
+    [ "$scene" = overview ] && xdotool key ctrl+1
     if [ "$scene" = key-details ]; then
         xdotool key ctrl+f
         xdotool type --delay 20 '91c4d2aa'

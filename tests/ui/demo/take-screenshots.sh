@@ -51,6 +51,12 @@ for scene in "${scenes[@]}"; do
     case $scene in
     signin) run signin 9 "$work/empty" ;;
     vault-keys) run vault-keys 8 ;;
+    vault-keys-dark)
+        mkdir -p "$work/dark"
+        sed 's/^timeZone=utc$/timeZone=utc\ntheme=dark/' "$work/settings/keybrake-console.ini" \
+            >"$work/dark/keybrake-console.ini"
+        run vault-keys-dark 8 "$work/dark" ;;
+    overview) run overview 8 ;;
     key-details) run key-details 12 ;;
     issue-key) run issue-key 14 ;;
     one-time-key) run one-time-key 18 ;;
