@@ -38,6 +38,12 @@ ApiRequest::~ApiRequest()
     }
 }
 
+void ApiRequest::setStreaming(HeaderHandler onHeaders, ChunkHandler onChunk)
+{
+    m_onHeaders = std::move(onHeaders);
+    m_onChunk = std::move(onChunk);
+}
+
 void ApiRequest::start(QNetworkReply *reply, const CertificatePin &pin, const QUrl &server,
                        int timeoutMs)
 {
@@ -47,6 +53,39 @@ void ApiRequest::start(QNetworkReply *reply, const CertificatePin &pin, const QU
     m_timeoutMs = timeoutMs;
     connect(reply, &QNetworkReply::sslErrors, this, &ApiRequest::onSslErrors);
     connect(reply, &QNetworkReply::finished, this, &ApiRequest::onReplyFinished);
+    if (m_onChunk)
+        connect(reply, &QNetworkReply::readyRead, this, &ApiRequest::onReadyRead);
+}
+
+bool ApiRequest::callbackAllowed() const
+{
+    return !m_contextDied && (!m_hasContext || m_context);
+}
+
+void ApiRequest::onReadyRead()
+{
+    QNetworkReply *reply = m_reply;
+    if (!reply || m_finished || m_cancelled)
+        return;
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    // An error answer stays in the reply, whole, for ApiError::fromReply.
+    if (status < 200 || status >= 300)
+        return;
+    if (!callbackAllowed()) {
+        cancel();
+        return;
+    }
+    if (!m_headersDelivered) {
+        m_headersDelivered = true;
+        if (m_onHeaders)
+            m_onHeaders(reply->rawHeaderPairs());
+    }
+    const QByteArray chunk = reply->readAll();
+    if (chunk.isEmpty())
+        return;
+    m_streamedBytes += chunk.size();
+    if (!m_onChunk(chunk))
+        cancel();
 }
 
 void ApiRequest::failLater(ApiError error)
@@ -106,6 +145,11 @@ void ApiRequest::onReplyFinished()
     facts.networkError = reply->error();
     facts.networkErrorString = reply->errorString();
     facts.httpStatus = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    // A streamed body gets its last bytes before the outcome is decided: a truncated stream still
+    // fails below, with what arrived already handed on.
+    if (m_onChunk && !m_cancelled && reply->isOpen()
+        && reply->error() == QNetworkReply::NoError)
+        onReadyRead();
     if (reply->isOpen()) // not after abort()
         facts.body = reply->readAll();
     facts.requestId = QString::fromLatin1(reply->rawHeader("X-Request-Id"));
@@ -119,6 +163,7 @@ void ApiRequest::onReplyFinished()
     Outcome outcome;
     outcome.httpStatus = facts.httpStatus;
     outcome.requestId = facts.requestId;
+    outcome.streamedBytes = m_streamedBytes;
     if (!facts.cancelled && facts.networkError == QNetworkReply::NoError && facts.httpStatus >= 200
         && facts.httpStatus < 300)
         outcome.body = std::move(facts.body);
@@ -155,7 +200,9 @@ void ApiRequest::complete(const Outcome &outcome)
     // Moved out first: the callback may drop the last reference to things it captured.
     const Completion completion = std::move(m_completion);
     m_completion = nullptr;
-    if (completion && !m_contextDied && (!m_hasContext || m_context))
+    m_onChunk = nullptr;
+    m_onHeaders = nullptr;
+    if (completion && callbackAllowed())
         completion(outcome);
     Q_EMIT finished();
     deleteLater();

@@ -51,13 +51,20 @@ private:
     {
         std::optional<ApiError> error;
         int httpStatus = 0;
-        QByteArray body;
+        QByteArray body; // empty when streamed
         QString requestId;
+        qint64 streamedBytes = 0;
     };
     using Completion = std::function<void(const Outcome &)>;
 
     ApiRequest(QByteArray method, QString path, QString failedAction, QObject *context,
                Completion completion, QObject *parent);
+    // Hands a 2xx body to `onChunk` as it arrives instead of keeping it (`onHeaders` first, once,
+    // with the response headers). `onChunk` returns false to stop: the request then finishes as
+    // Cancelled. Set before start().
+    using ChunkHandler = std::function<bool(const QByteArray &)>;
+    using HeaderHandler = std::function<void(const QList<QPair<QByteArray, QByteArray>> &)>;
+    void setStreaming(HeaderHandler onHeaders, ChunkHandler onChunk);
     // Takes ownership of the reply and watches it.
     void start(QNetworkReply *reply, const CertificatePin &pin, const QUrl &server, int timeoutMs);
     // Finishes on the next event-loop turn without a network exchange (e.g. no base URL).
@@ -65,6 +72,8 @@ private:
 
     void onSslErrors(const QList<QSslError> &errors);
     void onReplyFinished();
+    void onReadyRead();
+    bool callbackAllowed() const;
     void complete(const Outcome &outcome);
 
     QByteArray m_method;
@@ -81,6 +90,10 @@ private:
     QElapsedTimer m_latency;
     bool m_cancelled = false;
     bool m_finished = false;
+    HeaderHandler m_onHeaders;
+    ChunkHandler m_onChunk;
+    bool m_headersDelivered = false;
+    qint64 m_streamedBytes = 0;
     QString m_peerFingerprint;
     QStringList m_tlsErrors;
 };

@@ -30,6 +30,24 @@ bool decode(const QJsonValue &, const QString &, QString *, AdminKeyInfo *);
 bool decode(const QJsonValue &, const QString &, QString *, QList<AdminKeyInfo> *);
 bool decode(const QJsonValue &, const QString &, QString *, CreatedAdminKey *);
 bool decode(const QJsonValue &, const QString &, QString *, Health *);
+bool decode(const QJsonValue &, const QString &, QString *, CallTotals *);
+bool decode(const QJsonValue &, const QString &, QString *, RunSummary *);
+bool decode(const QJsonValue &, const QString &, QString *, RunPage *);
+bool decode(const QJsonValue &, const QString &, QString *, RunVendorTotals *);
+bool decode(const QJsonValue &, const QString &, QString *, RunDayTotals *);
+bool decode(const QJsonValue &, const QString &, QString *, RunKeyTotals *);
+bool decode(const QJsonValue &, const QString &, QString *, RunDetail *);
+bool decode(const QJsonValue &, const QString &, QString *, TimelineBucket *);
+bool decode(const QJsonValue &, const QString &, QString *, TimelineKey *);
+bool decode(const QJsonValue &, const QString &, QString *, TimelineDenial *);
+bool decode(const QJsonValue &, const QString &, QString *, RunTimeline *);
+bool decode(const QJsonValue &, const QString &, QString *, AgentTotals *);
+bool decode(const QJsonValue &, const QString &, QString *, AgentReport *);
+bool decode(const QJsonValue &, const QString &, QString *, VendorDay *);
+bool decode(const QJsonValue &, const QString &, QString *, VendorDailyReport *);
+bool decode(const QJsonValue &, const QString &, QString *, Anomaly *);
+bool decode(const QJsonValue &, const QString &, QString *, AnomalyThresholds *);
+bool decode(const QJsonValue &, const QString &, QString *, AnomalyReport *);
 
 enum class Need {
     Optional, // missing or null gives the empty value
@@ -215,6 +233,46 @@ public:
                 list.append(std::move(item));
         }
         return ok() ? list : QList<T>();
+    }
+
+    // An object whose members all decode as T ("vendors": {"stripe": {...}}).
+    template<typename T>
+    QMap<QString, T> map(QStringView key)
+    {
+        const QJsonValue value = member(key, Need::Optional);
+        if (value.isUndefined())
+            return {};
+        if (!value.isObject())
+            return fail(key, QStringLiteral("expected an object")), QMap<QString, T>();
+        const QJsonObject object = value.toObject();
+        QMap<QString, T> map;
+        for (auto it = object.begin(); it != object.end() && ok(); ++it) {
+            T item {};
+            if (decode(it.value(), where(key) + u'.' + it.key(), m_error, &item))
+                map.insert(it.key(), std::move(item));
+        }
+        return ok() ? map : QMap<QString, T>();
+    }
+
+    QMap<QString, qint64> integerMap(QStringView key)
+    {
+        const QJsonValue value = member(key, Need::Optional);
+        if (value.isUndefined())
+            return {};
+        if (!value.isObject())
+            return fail(key, QStringLiteral("expected an object of numbers")),
+                   QMap<QString, qint64>();
+        QMap<QString, qint64> map;
+        const QJsonObject object = value.toObject();
+        for (auto it = object.begin(); it != object.end(); ++it) {
+            if (!it.value().isDouble() || it.value().toInteger(0) != it.value().toInteger(1)) {
+                fail(QString(key.toString() + u'.' + it.key()),
+                     QStringLiteral("expected a whole number"));
+                return {};
+            }
+            map.insert(it.key(), it.value().toInteger());
+        }
+        return map;
     }
 
     void fail(QStringView key, const QString &what)
@@ -417,6 +475,7 @@ bool decode(const QJsonValue &json, const QString &path, QString *error, TodaySt
     out->heldUsd = r.money(u"held_usd");
     out->callsToday = r.integer(u"calls_today");
     out->blockedToday = r.integer(u"blocked_today");
+    out->windowStart = r.time(u"window_start");
     out->resetsAt = r.time(u"resets_at");
     out->spendTimezone = r.string(u"spend_timezone");
     out->asOf = r.time(u"as_of");
@@ -515,6 +574,275 @@ bool decode(const QJsonValue &json, const QString &path, QString *error, Health 
     Reader r(json, path, error);
     out->status = r.string(u"status", Need::Required);
     out->store = r.string(u"store");
+    return r.ok();
+}
+
+// The totals object's members, read from the object that carries them.
+void readTotals(Reader &r, CallTotals *out)
+{
+    out->spendUsd = r.money(u"spend_usd");
+    out->heldUsd = r.money(u"held_usd");
+    out->calls = r.integer(u"calls");
+    out->blocked = r.integer(u"blocked");
+    out->firstCallAt = r.time(u"first_call_at");
+    out->lastCallAt = r.time(u"last_call_at");
+}
+
+bool decode(const QJsonValue &json, const QString &path, QString *error, CallTotals *out)
+{
+    Reader r(json, path, error);
+    readTotals(r, out);
+    return r.ok();
+}
+
+bool decode(const QJsonValue &json, const QString &path, QString *error, RunSummary *out)
+{
+    Reader r(json, path, error);
+    out->label = r.string(u"label", Need::Required);
+    out->labelPrefix = r.string(u"label_prefix");
+    out->vendors = r.strings(u"vendors");
+    out->keys = r.integer(u"keys");
+    out->activeKeys = r.integer(u"active_keys");
+    out->totalCapUsd = r.money(u"total_cap_usd");
+    out->status = parseRunStatus(r.string(u"status", Need::Required));
+    readTotals(r, &out->totals);
+    return r.ok();
+}
+
+bool decode(const QJsonValue &json, const QString &path, QString *error, RunPage *out)
+{
+    Reader r(json, path, error);
+    out->data = r.list<RunSummary>(u"data", Need::Required);
+    out->nextCursor = r.string(u"next_cursor");
+    out->since = r.time(u"since");
+    out->until = r.time(u"until");
+    out->spendTimezone = r.string(u"spend_timezone");
+    return r.ok();
+}
+
+bool decode(const QJsonValue &json, const QString &path, QString *error, RunVendorTotals *out)
+{
+    Reader r(json, path, error);
+    out->vendor = r.string(u"vendor", Need::Required);
+    readTotals(r, &out->totals);
+    return r.ok();
+}
+
+bool decode(const QJsonValue &json, const QString &path, QString *error, RunDayTotals *out)
+{
+    Reader r(json, path, error);
+    out->day = r.string(u"day", Need::Required);
+    out->windowStart = r.time(u"window_start");
+    out->windowEnd = r.time(u"window_end");
+    readTotals(r, &out->totals);
+    return r.ok();
+}
+
+bool decode(const QJsonValue &json, const QString &path, QString *error, RunKeyTotals *out)
+{
+    Reader r(json, path, error);
+    out->keyId = r.string(u"key_id", Need::Required);
+    out->name = r.string(u"name");
+    out->vendor = r.string(u"vendor");
+    out->dailyUsdCap = r.money(u"daily_usd_cap", Need::Required);
+    out->status = parseKeyStatus(r.string(u"status"));
+    out->createdAt = r.time(u"created_at");
+    out->expiresAt = r.time(u"expires_at");
+    out->revokedAt = r.time(u"revoked_at");
+    readTotals(r, &out->totals);
+    out->spentTodayUsd = r.money(u"spent_today_usd");
+    out->heldTodayUsd = r.money(u"held_today_usd");
+    out->callsToday = r.integer(u"calls_today");
+    out->blockedToday = r.integer(u"blocked_today");
+    return r.ok();
+}
+
+bool decode(const QJsonValue &json, const QString &path, QString *error, RunDetail *out)
+{
+    Reader r(json, path, error);
+    out->label = r.string(u"label", Need::Required);
+    out->labelPrefix = r.string(u"label_prefix");
+    out->status = parseRunStatus(r.string(u"status"));
+    out->since = r.time(u"since");
+    out->until = r.time(u"until");
+    out->spendTimezone = r.string(u"spend_timezone");
+    out->resetsAt = r.time(u"resets_at");
+    out->totals = {};
+    r.object(u"totals", &out->totals, Need::Required);
+    out->vendors = r.list<RunVendorTotals>(u"vendors");
+    out->days = r.list<RunDayTotals>(u"days");
+    out->keys = r.list<RunKeyTotals>(u"keys");
+    out->denialsByReason = r.integerMap(u"denials_by_reason");
+    return r.ok();
+}
+
+bool decode(const QJsonValue &json, const QString &path, QString *error, TimelineBucket *out)
+{
+    Reader r(json, path, error);
+    out->start = r.time(u"start", Need::Required);
+    out->calls = r.integer(u"calls");
+    out->allowed = r.integer(u"allowed");
+    out->denied = r.integer(u"denied");
+    out->spendUsd = r.money(u"spend_usd");
+    out->cumulativeSpendUsd = r.money(u"cumulative_spend_usd", Need::Required);
+    return r.ok();
+}
+
+bool decode(const QJsonValue &json, const QString &path, QString *error, TimelineKey *out)
+{
+    Reader r(json, path, error);
+    out->keyId = r.string(u"key_id", Need::Required);
+    out->name = r.string(u"name");
+    out->vendor = r.string(u"vendor");
+    out->dailyUsdCap = r.money(u"daily_usd_cap", Need::Required);
+    return r.ok();
+}
+
+bool decode(const QJsonValue &json, const QString &path, QString *error, TimelineDenial *out)
+{
+    Reader r(json, path, error);
+    out->id = r.string(u"id");
+    out->ts = r.time(u"ts", Need::Required);
+    out->keyId = r.string(u"key_id");
+    out->verdict = r.string(u"verdict");
+    out->reason = r.string(u"reason");
+    return r.ok();
+}
+
+bool decode(const QJsonValue &json, const QString &path, QString *error, RunTimeline *out)
+{
+    Reader r(json, path, error);
+    out->label = r.string(u"label", Need::Required);
+    out->bucket = r.string(u"bucket");
+    out->bucketSeconds = r.integer(u"bucket_seconds", Need::Required);
+    out->since = r.time(u"since");
+    out->until = r.time(u"until");
+    out->spendTimezone = r.string(u"spend_timezone");
+    out->firstCallAt = r.time(u"first_call_at");
+    out->lastCallAt = r.time(u"last_call_at");
+    out->spendBeforeUsd = r.money(u"spend_before_usd");
+    out->buckets = r.list<TimelineBucket>(u"buckets", Need::Required);
+    out->keys = r.list<TimelineKey>(u"keys");
+    out->denials = r.list<TimelineDenial>(u"denials");
+    out->denialsTruncated = r.boolean(u"denials_truncated");
+    if (r.ok() && out->bucketSeconds <= 0)
+        r.fail(u"bucket_seconds", QStringLiteral("expected a positive number"));
+    return r.ok();
+}
+
+bool decode(const QJsonValue &json, const QString &path, QString *error, AgentTotals *out)
+{
+    Reader r(json, path, error);
+    out->labelPrefix = r.string(u"label_prefix");
+    out->runs = r.integer(u"runs");
+    out->keys = r.integer(u"keys");
+    readTotals(r, &out->totals);
+    return r.ok();
+}
+
+bool decode(const QJsonValue &json, const QString &path, QString *error, AgentReport *out)
+{
+    Reader r(json, path, error);
+    out->data = r.list<AgentTotals>(u"data", Need::Required);
+    out->totals = {};
+    r.object(u"totals", &out->totals);
+    out->since = r.time(u"since");
+    out->until = r.time(u"until");
+    const std::optional<qint64> days = r.optionalInteger(u"days");
+    out->days = days ? std::optional<int>(int(*days)) : std::nullopt;
+    out->spendTimezone = r.string(u"spend_timezone");
+    return r.ok();
+}
+
+bool decode(const QJsonValue &json, const QString &path, QString *error, VendorDay *out)
+{
+    Reader r(json, path, error);
+    out->day = r.string(u"day", Need::Required);
+    out->windowStart = r.time(u"window_start");
+    out->windowEnd = r.time(u"window_end");
+    readTotals(r, &out->totals);
+    out->vendors = r.map<CallTotals>(u"vendors");
+    return r.ok();
+}
+
+bool decode(const QJsonValue &json, const QString &path, QString *error, VendorDailyReport *out)
+{
+    Reader r(json, path, error);
+    out->data = r.list<VendorDay>(u"data", Need::Required);
+    out->totals = {};
+    out->vendorTotals.clear();
+    if (const QJsonValue totals = json.toObject().value(u"totals"); totals.isObject()) {
+        r.object(u"totals", &out->totals);
+        Reader t(totals, QStringLiteral("totals"), error);
+        out->vendorTotals = t.map<CallTotals>(u"vendors");
+    }
+    out->days = int(r.integer(u"days"));
+    out->vendors = r.strings(u"vendors");
+    out->since = r.time(u"since");
+    out->until = r.time(u"until");
+    out->spendTimezone = r.string(u"spend_timezone");
+    return r.ok();
+}
+
+bool decode(const QJsonValue &json, const QString &path, QString *error, Anomaly *out)
+{
+    Reader r(json, path, error);
+    out->kind = r.string(u"kind", Need::Required);
+    out->reason = r.string(u"reason");
+    out->label = r.string(u"label");
+    out->labelPrefix = r.string(u"label_prefix");
+    out->period = r.string(u"period");
+    out->keyId = r.string(u"key_id");
+    out->keyName = r.string(u"key_name");
+    out->vendor = r.string(u"vendor");
+    out->metric = r.string(u"metric");
+    out->valueUsd = r.optionalMoney(u"value_usd");
+    out->peerMedianUsd = r.optionalMoney(u"peer_median_usd");
+    out->value = r.optionalInteger(u"value");
+    out->peerMedian = r.optionalInteger(u"peer_median");
+    out->peers = r.optionalInteger(u"peers");
+    out->ratio = r.optionalNumber(u"ratio");
+    out->spentTodayUsd = r.optionalMoney(u"spent_today_usd");
+    out->heldUsd = r.optionalMoney(u"held_usd");
+    out->dailyUsdCap = r.optionalMoney(u"daily_usd_cap");
+    out->utilisation = r.optionalNumber(u"utilisation");
+    out->denialReason = r.string(u"denial_reason");
+    out->count = r.optionalInteger(u"count");
+    out->total = r.optionalInteger(u"total");
+    out->firstAt = r.time(u"first_at");
+    out->lastAt = r.time(u"last_at");
+    return r.ok();
+}
+
+bool decode(const QJsonValue &json, const QString &path, QString *error, AnomalyThresholds *out)
+{
+    Reader r(json, path, error);
+    out->peerRatio = r.optionalNumber(u"peer_ratio").value_or(0.0);
+    out->minPeers = r.integer(u"min_peers");
+    out->recentWindowMinutes = r.integer(u"recent_window_minutes");
+    out->recentSpendFloorUsd = r.money(u"recent_spend_floor_usd");
+    out->recentCallsFloor = r.integer(u"recent_calls_floor");
+    out->todaySpendFloorUsd = r.money(u"today_spend_floor_usd");
+    out->todayCallsFloor = r.integer(u"today_calls_floor");
+    out->capUtilisation = r.optionalNumber(u"cap_utilisation").value_or(0.0);
+    out->burstDenials = r.integer(u"burst_denials");
+    out->burstWindowMinutes = r.integer(u"burst_window_minutes");
+    out->burstLookbackMinutes = r.integer(u"burst_lookback_minutes");
+    return r.ok();
+}
+
+bool decode(const QJsonValue &json, const QString &path, QString *error, AnomalyReport *out)
+{
+    Reader r(json, path, error);
+    out->data = r.list<Anomaly>(u"data", Need::Required);
+    out->thresholds = {};
+    r.object(u"thresholds", &out->thresholds);
+    out->asOf = r.time(u"as_of");
+    out->since = r.time(u"since");
+    out->until = r.time(u"until");
+    out->windowStart = r.time(u"window_start");
+    out->resetsAt = r.time(u"resets_at");
+    out->spendTimezone = r.string(u"spend_timezone");
     return r.ok();
 }
 
@@ -643,6 +971,35 @@ bool JsonCodec::fromJson(const QJsonValue &json, CreatedAdminKey *out, QString *
     return decodeTop(json, out, error);
 }
 bool JsonCodec::fromJson(const QJsonValue &json, Health *out, QString *error)
+{
+    return decodeTop(json, out, error);
+}
+
+bool JsonCodec::fromJson(const QJsonValue &json, RunSummary *out, QString *error)
+{
+    return decodeTop(json, out, error);
+}
+bool JsonCodec::fromJson(const QJsonValue &json, RunPage *out, QString *error)
+{
+    return decodeTop(json, out, error);
+}
+bool JsonCodec::fromJson(const QJsonValue &json, RunDetail *out, QString *error)
+{
+    return decodeTop(json, out, error);
+}
+bool JsonCodec::fromJson(const QJsonValue &json, RunTimeline *out, QString *error)
+{
+    return decodeTop(json, out, error);
+}
+bool JsonCodec::fromJson(const QJsonValue &json, AgentReport *out, QString *error)
+{
+    return decodeTop(json, out, error);
+}
+bool JsonCodec::fromJson(const QJsonValue &json, VendorDailyReport *out, QString *error)
+{
+    return decodeTop(json, out, error);
+}
+bool JsonCodec::fromJson(const QJsonValue &json, AnomalyReport *out, QString *error)
 {
     return decodeTop(json, out, error);
 }
@@ -886,6 +1243,7 @@ QJsonObject JsonCodec::toJson(const TodayStats &value)
         {QStringLiteral("held_usd"), moneyToJson(value.heldUsd)},
         {QStringLiteral("calls_today"), value.callsToday},
         {QStringLiteral("blocked_today"), value.blockedToday},
+        {QStringLiteral("window_start"), timeToJson(value.windowStart)},
         {QStringLiteral("resets_at"), timeToJson(value.resetsAt)},
         {QStringLiteral("spend_timezone"), value.spendTimezone},
         {QStringLiteral("as_of"), timeToJson(value.asOf)},
@@ -962,6 +1320,287 @@ QJsonObject JsonCodec::toJson(const Health &value)
 {
     return QJsonObject {{QStringLiteral("status"), value.status},
                         {QStringLiteral("store"), value.store}};
+}
+
+QJsonObject JsonCodec::toJson(const CallTotals &value)
+{
+    return QJsonObject {
+        {QStringLiteral("spend_usd"), moneyToJson(value.spendUsd)},
+        {QStringLiteral("held_usd"), moneyToJson(value.heldUsd)},
+        {QStringLiteral("calls"), value.calls},
+        {QStringLiteral("blocked"), value.blocked},
+        {QStringLiteral("first_call_at"), timeToJson(value.firstCallAt)},
+        {QStringLiteral("last_call_at"), timeToJson(value.lastCallAt)},
+    };
+}
+
+namespace {
+
+// The totals object's members merged into `json`, as the server writes them beside a row's own.
+QJsonObject withTotals(QJsonObject json, const CallTotals &totals)
+{
+    const QJsonObject members = JsonCodec::toJson(totals);
+    for (auto it = members.begin(); it != members.end(); ++it)
+        json.insert(it.key(), it.value());
+    return json;
+}
+
+QJsonObject totalsMap(const QMap<QString, CallTotals> &map)
+{
+    QJsonObject json;
+    for (auto it = map.begin(); it != map.end(); ++it)
+        json.insert(it.key(), JsonCodec::toJson(it.value()));
+    return json;
+}
+
+} // namespace
+
+QJsonObject JsonCodec::toJson(const RunSummary &value)
+{
+    return withTotals(
+        QJsonObject {
+            {QStringLiteral("label"), value.label},
+            {QStringLiteral("label_prefix"), value.labelPrefix},
+            {QStringLiteral("vendors"), toArray(value.vendors)},
+            {QStringLiteral("keys"), value.keys},
+            {QStringLiteral("active_keys"), value.activeKeys},
+            {QStringLiteral("total_cap_usd"), moneyToJson(value.totalCapUsd)},
+            {QStringLiteral("status"), runStatusName(value.status)},
+        },
+        value.totals);
+}
+
+QJsonObject JsonCodec::toJson(const RunPage &value)
+{
+    return QJsonObject {
+        {QStringLiteral("data"), listToJson(value.data)},
+        {QStringLiteral("next_cursor"), nullIfEmpty(value.nextCursor)},
+        {QStringLiteral("since"), timeToJson(value.since)},
+        {QStringLiteral("until"), timeToJson(value.until)},
+        {QStringLiteral("spend_timezone"), value.spendTimezone},
+    };
+}
+
+QJsonObject JsonCodec::toJson(const RunDetail &value)
+{
+    QJsonArray vendors;
+    for (const RunVendorTotals &vendor : value.vendors)
+        vendors.append(
+            withTotals(QJsonObject {{QStringLiteral("vendor"), vendor.vendor}}, vendor.totals));
+    QJsonArray days;
+    for (const RunDayTotals &day : value.days)
+        days.append(withTotals(
+            QJsonObject {
+                {QStringLiteral("day"), day.day},
+                {QStringLiteral("window_start"), timeToJson(day.windowStart)},
+                {QStringLiteral("window_end"), timeToJson(day.windowEnd)},
+            },
+            day.totals));
+    QJsonArray keys;
+    for (const RunKeyTotals &key : value.keys)
+        keys.append(withTotals(
+            QJsonObject {
+                {QStringLiteral("key_id"), key.keyId},
+                {QStringLiteral("name"), key.name},
+                {QStringLiteral("vendor"), key.vendor},
+                {QStringLiteral("daily_usd_cap"), moneyToJson(key.dailyUsdCap)},
+                {QStringLiteral("status"), keyStatusName(key.status)},
+                {QStringLiteral("created_at"), timeToJson(key.createdAt)},
+                {QStringLiteral("expires_at"), timeToJson(key.expiresAt)},
+                {QStringLiteral("revoked_at"), timeToJson(key.revokedAt)},
+                {QStringLiteral("spent_today_usd"), moneyToJson(key.spentTodayUsd)},
+                {QStringLiteral("held_today_usd"), moneyToJson(key.heldTodayUsd)},
+                {QStringLiteral("calls_today"), key.callsToday},
+                {QStringLiteral("blocked_today"), key.blockedToday},
+            },
+            key.totals));
+    QJsonObject reasons;
+    for (auto it = value.denialsByReason.begin(); it != value.denialsByReason.end(); ++it)
+        reasons.insert(it.key(), it.value());
+    return QJsonObject {
+        {QStringLiteral("label"), value.label},
+        {QStringLiteral("label_prefix"), value.labelPrefix},
+        {QStringLiteral("status"), runStatusName(value.status)},
+        {QStringLiteral("since"), timeToJson(value.since)},
+        {QStringLiteral("until"), timeToJson(value.until)},
+        {QStringLiteral("spend_timezone"), value.spendTimezone},
+        {QStringLiteral("resets_at"), timeToJson(value.resetsAt)},
+        {QStringLiteral("totals"), toJson(value.totals)},
+        {QStringLiteral("first_call_at"), timeToJson(value.totals.firstCallAt)},
+        {QStringLiteral("last_call_at"), timeToJson(value.totals.lastCallAt)},
+        {QStringLiteral("blocked"), value.totals.blocked},
+        {QStringLiteral("vendors"), vendors},
+        {QStringLiteral("days"), days},
+        {QStringLiteral("keys"), keys},
+        {QStringLiteral("denials_by_reason"), reasons},
+    };
+}
+
+QJsonObject JsonCodec::toJson(const TimelineBucket &value)
+{
+    return QJsonObject {
+        {QStringLiteral("start"), timeToJson(value.start)},
+        {QStringLiteral("calls"), value.calls},
+        {QStringLiteral("allowed"), value.allowed},
+        {QStringLiteral("denied"), value.denied},
+        {QStringLiteral("spend_usd"), moneyToJson(value.spendUsd)},
+        {QStringLiteral("cumulative_spend_usd"), moneyToJson(value.cumulativeSpendUsd)},
+    };
+}
+
+QJsonObject JsonCodec::toJson(const TimelineKey &value)
+{
+    return QJsonObject {
+        {QStringLiteral("key_id"), value.keyId},
+        {QStringLiteral("name"), value.name},
+        {QStringLiteral("vendor"), value.vendor},
+        {QStringLiteral("daily_usd_cap"), moneyToJson(value.dailyUsdCap)},
+    };
+}
+
+QJsonObject JsonCodec::toJson(const TimelineDenial &value)
+{
+    return QJsonObject {
+        {QStringLiteral("id"), value.id},
+        {QStringLiteral("ts"), timeToJson(value.ts)},
+        {QStringLiteral("key_id"), value.keyId},
+        {QStringLiteral("verdict"), value.verdict},
+        {QStringLiteral("reason"), value.reason},
+    };
+}
+
+QJsonObject JsonCodec::toJson(const RunTimeline &value)
+{
+    return QJsonObject {
+        {QStringLiteral("label"), value.label},
+        {QStringLiteral("bucket"), value.bucket},
+        {QStringLiteral("bucket_seconds"), value.bucketSeconds},
+        {QStringLiteral("since"), timeToJson(value.since)},
+        {QStringLiteral("until"), timeToJson(value.until)},
+        {QStringLiteral("spend_timezone"), value.spendTimezone},
+        {QStringLiteral("first_call_at"), timeToJson(value.firstCallAt)},
+        {QStringLiteral("last_call_at"), timeToJson(value.lastCallAt)},
+        {QStringLiteral("spend_before_usd"), moneyToJson(value.spendBeforeUsd)},
+        {QStringLiteral("buckets"), listToJson(value.buckets)},
+        {QStringLiteral("keys"), listToJson(value.keys)},
+        {QStringLiteral("denials"), listToJson(value.denials)},
+        {QStringLiteral("denials_truncated"), value.denialsTruncated},
+    };
+}
+
+QJsonObject JsonCodec::toJson(const AgentReport &value)
+{
+    QJsonArray data;
+    for (const AgentTotals &row : value.data)
+        data.append(withTotals(
+            QJsonObject {
+                {QStringLiteral("label_prefix"), row.labelPrefix},
+                {QStringLiteral("runs"), row.runs},
+                {QStringLiteral("keys"), row.keys},
+            },
+            row.totals));
+    return QJsonObject {
+        {QStringLiteral("data"), data},
+        {QStringLiteral("totals"),
+         withTotals(QJsonObject {{QStringLiteral("runs"), value.totals.runs},
+                                 {QStringLiteral("keys"), value.totals.keys}},
+                    value.totals.totals)},
+        {QStringLiteral("since"), timeToJson(value.since)},
+        {QStringLiteral("until"), timeToJson(value.until)},
+        {QStringLiteral("days"), optionalToJson(value.days)},
+        {QStringLiteral("spend_timezone"), value.spendTimezone},
+    };
+}
+
+QJsonObject JsonCodec::toJson(const VendorDailyReport &value)
+{
+    QJsonArray data;
+    for (const VendorDay &day : value.data)
+        data.append(withTotals(
+            QJsonObject {
+                {QStringLiteral("day"), day.day},
+                {QStringLiteral("window_start"), timeToJson(day.windowStart)},
+                {QStringLiteral("window_end"), timeToJson(day.windowEnd)},
+                {QStringLiteral("vendors"), totalsMap(day.vendors)},
+            },
+            day.totals));
+    return QJsonObject {
+        {QStringLiteral("data"), data},
+        {QStringLiteral("totals"),
+         withTotals(QJsonObject {{QStringLiteral("vendors"), totalsMap(value.vendorTotals)}},
+                    value.totals)},
+        {QStringLiteral("days"), value.days},
+        {QStringLiteral("vendors"), toArray(value.vendors)},
+        {QStringLiteral("since"), timeToJson(value.since)},
+        {QStringLiteral("until"), timeToJson(value.until)},
+        {QStringLiteral("spend_timezone"), value.spendTimezone},
+    };
+}
+
+QJsonObject JsonCodec::toJson(const Anomaly &value)
+{
+    QJsonObject json {
+        {QStringLiteral("kind"), value.kind},
+        {QStringLiteral("reason"), value.reason},
+        {QStringLiteral("label"), value.label},
+        {QStringLiteral("label_prefix"), value.labelPrefix},
+        {QStringLiteral("period"), value.period},
+    };
+    // Only the members of the row's kind, as the server writes them.
+    const auto put = [&json](const char *name, const QJsonValue &member) {
+        if (!member.isNull())
+            json.insert(QLatin1String(name), member);
+    };
+    const auto text = [](const QString &s) { return s.isEmpty() ? QJsonValue() : QJsonValue(s); };
+    put("key_id", text(value.keyId));
+    put("key_name", text(value.keyName));
+    put("vendor", text(value.vendor));
+    put("metric", text(value.metric));
+    put("value_usd", optionalToJson(value.valueUsd));
+    put("peer_median_usd", optionalToJson(value.peerMedianUsd));
+    put("value", optionalToJson(value.value));
+    put("peer_median", optionalToJson(value.peerMedian));
+    put("peers", optionalToJson(value.peers));
+    if (value.peers)
+        json.insert(u"ratio", optionalToJson(value.ratio));
+    put("spent_today_usd", optionalToJson(value.spentTodayUsd));
+    put("held_usd", optionalToJson(value.heldUsd));
+    put("daily_usd_cap", optionalToJson(value.dailyUsdCap));
+    put("utilisation", optionalToJson(value.utilisation));
+    put("denial_reason", text(value.denialReason));
+    put("count", optionalToJson(value.count));
+    put("total", optionalToJson(value.total));
+    put("first_at", timeToJson(value.firstAt));
+    put("last_at", timeToJson(value.lastAt));
+    return json;
+}
+
+QJsonObject JsonCodec::toJson(const AnomalyReport &value)
+{
+    const AnomalyThresholds &t = value.thresholds;
+    return QJsonObject {
+        {QStringLiteral("data"), listToJson(value.data)},
+        {QStringLiteral("thresholds"),
+         QJsonObject {
+             {QStringLiteral("peer_ratio"), t.peerRatio},
+             {QStringLiteral("min_peers"), t.minPeers},
+             {QStringLiteral("recent_window_minutes"), t.recentWindowMinutes},
+             {QStringLiteral("recent_spend_floor_usd"), moneyToJson(t.recentSpendFloorUsd)},
+             {QStringLiteral("recent_calls_floor"), t.recentCallsFloor},
+             {QStringLiteral("today_spend_floor_usd"), moneyToJson(t.todaySpendFloorUsd)},
+             {QStringLiteral("today_calls_floor"), t.todayCallsFloor},
+             {QStringLiteral("cap_utilisation"), t.capUtilisation},
+             {QStringLiteral("burst_denials"), t.burstDenials},
+             {QStringLiteral("burst_window_minutes"), t.burstWindowMinutes},
+             {QStringLiteral("burst_lookback_minutes"), t.burstLookbackMinutes},
+         }},
+        {QStringLiteral("as_of"), timeToJson(value.asOf)},
+        {QStringLiteral("since"), timeToJson(value.since)},
+        {QStringLiteral("until"), timeToJson(value.until)},
+        {QStringLiteral("window_start"), timeToJson(value.windowStart)},
+        {QStringLiteral("resets_at"), timeToJson(value.resetsAt)},
+        {QStringLiteral("spend_timezone"), value.spendTimezone},
+    };
 }
 
 } // namespace keybrake::client

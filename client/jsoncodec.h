@@ -1,6 +1,8 @@
 #pragma once
 
 #include "client/adminkeyinfo.h"
+#include "client/agentreport.h"
+#include "client/anomalyreport.h"
 #include "client/apierror.h"
 #include "client/auditentry.h"
 #include "client/auditpage.h"
@@ -14,9 +16,13 @@
 #include "client/keyscope.h"
 #include "client/result.h"
 #include "client/revokeresult.h"
+#include "client/rundetail.h"
+#include "client/runpage.h"
+#include "client/runtimeline.h"
 #include "client/todaystats.h"
 #include "client/vaultkey.h"
 #include "client/vendorcatalog.h"
+#include "client/vendordailyreport.h"
 #include "client/whoami.h"
 
 #include <QByteArray>
@@ -63,6 +69,15 @@ public:
                          QString *error = nullptr);
     static bool fromJson(const QJsonValue &json, CreatedAdminKey *out, QString *error = nullptr);
     static bool fromJson(const QJsonValue &json, Health *out, QString *error = nullptr);
+    // Runs and reports (docs/api.md, "Runs and reports").
+    static bool fromJson(const QJsonValue &json, RunSummary *out, QString *error = nullptr);
+    static bool fromJson(const QJsonValue &json, RunPage *out, QString *error = nullptr);
+    static bool fromJson(const QJsonValue &json, RunDetail *out, QString *error = nullptr);
+    static bool fromJson(const QJsonValue &json, RunTimeline *out, QString *error = nullptr);
+    static bool fromJson(const QJsonValue &json, AgentReport *out, QString *error = nullptr);
+    static bool fromJson(const QJsonValue &json, VendorDailyReport *out,
+                         QString *error = nullptr);
+    static bool fromJson(const QJsonValue &json, AnomalyReport *out, QString *error = nullptr);
 
     static QJsonObject toJson(const KeyScope &value);
     static QJsonObject toJson(const VaultKey &value);
@@ -83,6 +98,18 @@ public:
     static QJsonObject toJson(const QList<AdminKeyInfo> &value);
     static QJsonObject toJson(const CreatedAdminKey &value);
     static QJsonObject toJson(const Health &value);
+    static QJsonObject toJson(const CallTotals &value);
+    static QJsonObject toJson(const RunSummary &value);
+    static QJsonObject toJson(const RunPage &value);
+    static QJsonObject toJson(const RunDetail &value);
+    static QJsonObject toJson(const TimelineBucket &value);
+    static QJsonObject toJson(const TimelineKey &value);
+    static QJsonObject toJson(const TimelineDenial &value);
+    static QJsonObject toJson(const RunTimeline &value);
+    static QJsonObject toJson(const AgentReport &value);
+    static QJsonObject toJson(const VendorDailyReport &value);
+    static QJsonObject toJson(const Anomaly &value);
+    static QJsonObject toJson(const AnomalyReport &value);
 
     // Money and times as the contract writes them: a JSON number with at most six decimals, and
     // "2026-11-28T14:03:05.123Z" (null for an invalid QDateTime).

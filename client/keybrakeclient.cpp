@@ -8,6 +8,8 @@
 #include <QNetworkReply>
 #include <QNetworkRequest>
 
+#include <memory>
+
 namespace keybrake::client {
 
 namespace {
@@ -104,13 +106,14 @@ QUrl KeybrakeClient::routeUrl(const QString &path, const QUrlQuery &query) const
     return url;
 }
 
-QNetworkRequest KeybrakeClient::prepareRequest(const QUrl &url, bool authenticated) const
+QNetworkRequest KeybrakeClient::prepareRequest(const QUrl &url, bool authenticated,
+                                               const QByteArray &accept) const
 {
     QNetworkRequest request(url);
     request.setTransferTimeout(m_timeoutMs);
     request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
                          QNetworkRequest::ManualRedirectPolicy);
-    request.setRawHeader("Accept", "application/json");
+    request.setRawHeader("Accept", accept);
     request.setHeader(QNetworkRequest::UserAgentHeader,
                       QByteArrayLiteral("keybrake-client/" KEYBRAKE_CLIENT_VERSION));
     if (authenticated && !m_adminKey.isEmpty())
@@ -118,8 +121,9 @@ QNetworkRequest KeybrakeClient::prepareRequest(const QUrl &url, bool authenticat
     return request;
 }
 
-ApiRequest *KeybrakeClient::dispatch(const Call &call, QObject *context,
-                                     std::function<void(const ApiRequest::Outcome &)> completion)
+ApiRequest *KeybrakeClient::prepareCall(const Call &call, QObject *context,
+                                        std::function<void(const ApiRequest::Outcome &)> completion,
+                                        QNetworkRequest *networkRequest)
 {
     auto *request = new ApiRequest(call.method, call.path, call.failedAction, context,
                                    std::move(completion), this);
@@ -138,10 +142,19 @@ ApiRequest *KeybrakeClient::dispatch(const Call &call, QObject *context,
         request->failLater(error);
         return request;
     }
-
-    QNetworkRequest networkRequest = prepareRequest(url, call.authenticated);
+    *networkRequest = prepareRequest(url, call.authenticated, call.accept);
     if (!call.idempotencyKey.isEmpty())
-        networkRequest.setRawHeader("Idempotency-Key", call.idempotencyKey);
+        networkRequest->setRawHeader("Idempotency-Key", call.idempotencyKey);
+    return request;
+}
+
+ApiRequest *KeybrakeClient::dispatch(const Call &call, QObject *context,
+                                     std::function<void(const ApiRequest::Outcome &)> completion)
+{
+    QNetworkRequest networkRequest;
+    ApiRequest *request = prepareCall(call, context, std::move(completion), &networkRequest);
+    if (networkRequest.url().isEmpty())
+        return request; // failed already, reported on the next turn of the event loop
     QNetworkReply *reply = nullptr;
     if (call.method == "GET") {
         reply = m_network->get(networkRequest);
@@ -290,6 +303,134 @@ ApiRequest *KeybrakeClient::todayStats(QObject *context, Callback<TodayStats> ca
     call.method = "GET";
     call.path = QStringLiteral("/v1/stats/today");
     call.failedAction = tr("Could not load today's figures.");
+    return send(std::move(call), context, std::move(callback));
+}
+
+ApiRequest *KeybrakeClient::auditCsv(const AuditQuery &query, QObject *context,
+                                     std::function<void(const AuditCsvExport &)> onHeaders,
+                                     std::function<bool(const QByteArray &)> onChunk,
+                                     Callback<AuditCsvExport> callback)
+{
+    AuditQuery filter = query;
+    filter.limit = 0;
+    filter.cursor.clear();
+    Call call;
+    call.method = "GET";
+    call.path = QStringLiteral("/v1/audit.csv");
+    call.query = filter.toUrlQuery();
+    call.accept = "text/csv";
+    call.failedAction = tr("Could not export the audit log.");
+
+    // What the headers said, kept for the final callback.
+    auto info = std::make_shared<AuditCsvExport>();
+    QNetworkRequest networkRequest;
+    ApiRequest *request = prepareCall(
+        call, context,
+        [info, callback = std::move(callback)](const ApiRequest::Outcome &outcome) {
+            if (!callback)
+                return;
+            if (outcome.error) {
+                callback(Result<AuditCsvExport>(*outcome.error));
+                return;
+            }
+            info->bytes = outcome.streamedBytes;
+            callback(Result<AuditCsvExport>(*info));
+        },
+        &networkRequest);
+    if (networkRequest.url().isEmpty())
+        return request;
+    request->setStreaming(
+        [info, onHeaders = std::move(onHeaders)](
+            const QList<QPair<QByteArray, QByteArray>> &headers) {
+            for (const auto &[name, value] : headers) {
+                const QByteArray lower = name.toLower();
+                if (lower == "keybrake-filter") {
+                    info->filter = QString::fromUtf8(value);
+                } else if (lower == "keybrake-spend-timezone") {
+                    info->spendTimezone = QString::fromUtf8(value);
+                } else if (lower == "content-disposition") {
+                    // attachment; filename="keybrake-audit-20261128T140305Z.csv"
+                    const qsizetype at = value.indexOf("filename=\"");
+                    if (at >= 0) {
+                        const qsizetype from = at + 10;
+                        const qsizetype to = value.indexOf('"', from);
+                        if (to > from)
+                            info->fileName = QString::fromUtf8(value.mid(from, to - from));
+                    }
+                }
+            }
+            if (onHeaders)
+                onHeaders(*info);
+        },
+        std::move(onChunk));
+    request->start(m_network->get(networkRequest), m_pin, m_baseUrl, m_timeoutMs);
+    return request;
+}
+
+ApiRequest *KeybrakeClient::listRuns(const RunQuery &query, QObject *context,
+                                     Callback<RunPage> callback)
+{
+    Call call;
+    call.method = "GET";
+    call.path = QStringLiteral("/v1/runs");
+    call.query = query.toUrlQuery();
+    call.failedAction = tr("Could not load the runs.");
+    return send(std::move(call), context, std::move(callback));
+}
+
+ApiRequest *KeybrakeClient::run(const QString &label, const QDateTime &since,
+                                const QDateTime &until, QObject *context,
+                                Callback<RunDetail> callback)
+{
+    Call call;
+    call.method = "GET";
+    // The label is one path segment: every '/' and ':' in it is percent-encoded.
+    call.path = QStringLiteral("/v1/runs/") + segment(label);
+    call.query = ReportRange::between(since, until).toUrlQuery();
+    call.failedAction = tr("Could not load the run %1.").arg(label);
+    return send(std::move(call), context, std::move(callback));
+}
+
+ApiRequest *KeybrakeClient::runTimeline(const QString &label, const TimelineQuery &query,
+                                        QObject *context, Callback<RunTimeline> callback)
+{
+    Call call;
+    call.method = "GET";
+    call.path = QStringLiteral("/v1/runs/") + segment(label) + QStringLiteral("/timeline");
+    call.query = query.toUrlQuery();
+    call.failedAction = tr("Could not load the spend timeline of the run %1.").arg(label);
+    return send(std::move(call), context, std::move(callback));
+}
+
+ApiRequest *KeybrakeClient::agentReport(const ReportRange &range, QObject *context,
+                                        Callback<AgentReport> callback)
+{
+    Call call;
+    call.method = "GET";
+    call.path = QStringLiteral("/v1/reports/agents");
+    call.query = range.toUrlQuery();
+    call.failedAction = tr("Could not load the report of spend per agent.");
+    return send(std::move(call), context, std::move(callback));
+}
+
+ApiRequest *KeybrakeClient::vendorDailyReport(int days, QObject *context,
+                                              Callback<VendorDailyReport> callback)
+{
+    Call call;
+    call.method = "GET";
+    call.path = QStringLiteral("/v1/reports/vendors/daily");
+    if (days > 0)
+        call.query = ReportRange::lastDays(days).toUrlQuery();
+    call.failedAction = tr("Could not load the daily spend per vendor.");
+    return send(std::move(call), context, std::move(callback));
+}
+
+ApiRequest *KeybrakeClient::anomalies(QObject *context, Callback<AnomalyReport> callback)
+{
+    Call call;
+    call.method = "GET";
+    call.path = QStringLiteral("/v1/reports/anomalies");
+    call.failedAction = tr("Could not load the anomaly report.");
     return send(std::move(call), context, std::move(callback));
 }
 

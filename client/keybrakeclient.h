@@ -2,8 +2,11 @@
 
 #include "client/adminkeyinfo.h"
 #include "client/adminrole.h"
+#include "client/agentreport.h"
+#include "client/anomalyreport.h"
 #include "client/apierror.h"
 #include "client/apirequest.h"
+#include "client/auditcsvexport.h"
 #include "client/auditpage.h"
 #include "client/auditquery.h"
 #include "client/bulkrevokerequest.h"
@@ -16,10 +19,17 @@
 #include "client/keypage.h"
 #include "client/keyquery.h"
 #include "client/result.h"
+#include "client/reportrange.h"
 #include "client/revokeresult.h"
+#include "client/rundetail.h"
+#include "client/runpage.h"
+#include "client/runquery.h"
+#include "client/runtimeline.h"
+#include "client/timelinequery.h"
 #include "client/todaystats.h"
 #include "client/vaultkey.h"
 #include "client/vendorcatalog.h"
+#include "client/vendordailyreport.h"
 #include "client/whoami.h"
 
 #include <QByteArray>
@@ -109,6 +119,30 @@ public:
     // --- Audit and statistics (viewer) ---
     ApiRequest *audit(const AuditQuery &query, QObject *context, Callback<AuditPage> callback);
     ApiRequest *todayStats(QObject *context, Callback<TodayStats> callback);
+    // GET /v1/audit.csv: the rows of `query` (its limit and cursor are not sent), all of them,
+    // streamed. `onHeaders` gets what the response headers say before the first chunk; every
+    // chunk of the body goes to `onChunk` as it arrives and is not kept (return false to stop,
+    // which finishes the call as Cancelled). `callback` comes last, with the byte count; a body
+    // that ended without its final chunk (the server failed mid-way) is an error, never a short
+    // success.
+    ApiRequest *auditCsv(const AuditQuery &query, QObject *context,
+                         std::function<void(const AuditCsvExport &)> onHeaders,
+                         std::function<bool(const QByteArray &)> onChunk,
+                         Callback<AuditCsvExport> callback);
+
+    // --- Runs and reports (viewer) ---
+    ApiRequest *listRuns(const RunQuery &query, QObject *context, Callback<RunPage> callback);
+    // GET /v1/runs/{label}; since/until limit the totals (invalid: not sent).
+    ApiRequest *run(const QString &label, const QDateTime &since, const QDateTime &until,
+                    QObject *context, Callback<RunDetail> callback);
+    ApiRequest *runTimeline(const QString &label, const TimelineQuery &query, QObject *context,
+                            Callback<RunTimeline> callback);
+    ApiRequest *agentReport(const ReportRange &range, QObject *context,
+                            Callback<AgentReport> callback);
+    // `days` 1-366; 0 for the server's default (30).
+    ApiRequest *vendorDailyReport(int days, QObject *context,
+                                  Callback<VendorDailyReport> callback);
+    ApiRequest *anomalies(QObject *context, Callback<AnomalyReport> callback);
 
     // --- Admin keys (admin) ---
     ApiRequest *adminKeys(QObject *context, Callback<QList<AdminKeyInfo>> callback);
@@ -134,6 +168,7 @@ private:
         QByteArray idempotencyKey;
         bool authenticated = true;
         QString failedAction; // translated "Could not ..." sentence
+        QByteArray accept = "application/json";
     };
 
     template<typename T>
@@ -144,7 +179,12 @@ private:
     QUrl routeUrl(const QString &path, const QUrlQuery &query) const;
     // Headers every request carries: Accept, User-Agent, Authorization (when asked), and the
     // transfer timeout and redirect policy.
-    QNetworkRequest prepareRequest(const QUrl &url, bool authenticated) const;
+    QNetworkRequest prepareRequest(const QUrl &url, bool authenticated,
+                                   const QByteArray &accept = "application/json") const;
+    // Prepares the request of `call` without sending it; null after failing it.
+    ApiRequest *prepareCall(const Call &call, QObject *context,
+                            std::function<void(const ApiRequest::Outcome &)> completion,
+                            QNetworkRequest *networkRequest);
 
     QNetworkAccessManager *m_network = nullptr;
     QUrl m_baseUrl;

@@ -15,6 +15,7 @@ struct TodayStats
     Usd heldUsd; // open holds
     qint64 callsToday = 0;
     qint64 blockedToday = 0;
+    QDateTime windowStart; // start of the spend window, UTC
     QDateTime resetsAt; // end of the spend window, UTC
     QString spendTimezone; // IANA zone of the window ("UTC")
     QDateTime asOf; // when the server computed these

@@ -44,6 +44,16 @@ QString TimeFormatter::clock(const QDateTime &when, bool withMilliseconds) const
                                                      : QStringLiteral("HH:mm:ss"));
 }
 
+QString TimeFormatter::format(const QDateTime &when, const QString &pattern) const
+{
+    return when.isValid() ? converted(when).toString(pattern) : tr("—");
+}
+
+int TimeFormatter::offsetFromUtc(const QDateTime &when) const
+{
+    return m_zone == TimeZoneDisplay::Utc ? 0 : when.toLocalTime().offsetFromUtc();
+}
+
 QString TimeFormatter::zoneName(const QDateTime &at) const
 {
     if (m_zone == TimeZoneDisplay::Utc)

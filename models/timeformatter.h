@@ -33,6 +33,10 @@ public:
     QString absolute(const QDateTime &when) const;
     // "14:03:05", "14:03:05.123"
     QString clock(const QDateTime &when, bool withMilliseconds = false) const;
+    // `when` in the shown zone with a QDateTime pattern ("HH:mm", "d MMM"), for chart axes.
+    QString format(const QDateTime &when, const QString &pattern) const;
+    // Offset of the shown zone from UTC at `when`, in seconds (0 for UTC).
+    int offsetFromUtc(const QDateTime &when) const;
     // "UTC", "CET" (or "UTC+01:00" where the system has no abbreviation)
     QString zoneName(const QDateTime &at = QDateTime::currentDateTimeUtc()) const;
 

@@ -1,0 +1,447 @@
+#include "models/auditlogmodel.h"
+
+#include "client/keybrakeclient.h"
+#include "models/connectionmonitor.h"
+#include "models/keyauditmodel.h"
+#include "models/usdtext.h"
+#include "models/vendortext.h"
+
+#include <QFontDatabase>
+
+#include <algorithm>
+
+namespace keybrake {
+
+using client::AuditEntry;
+using client::AuditPage;
+using client::Result;
+
+namespace {
+
+constexpr int MaxServerPage = 1000;
+// How many pages a refresh reads to meet the rows it has before it starts over instead.
+constexpr int MaxCatchUpPages = 20;
+
+qint64 idNumber(const QString &id)
+{
+    return id.toLongLong();
+}
+
+} // namespace
+
+AuditLogModel::AuditLogModel(client::KeybrakeClient *client, QObject *parent)
+    : QAbstractTableModel(parent)
+    , m_client(client)
+{
+}
+
+AuditLogModel::~AuditLogModel() = default;
+
+void AuditLogModel::setConnectionMonitor(ConnectionMonitor *monitor)
+{
+    m_monitor = monitor;
+}
+
+void AuditLogModel::setTimeFormatter(const TimeFormatter &formatter)
+{
+    m_time = formatter;
+    if (!m_entries.isEmpty())
+        Q_EMIT dataChanged(index(0, TimeColumn), index(int(m_entries.size()) - 1, TimeColumn),
+                           {Qt::DisplayRole, Qt::ToolTipRole});
+}
+
+void AuditLogModel::setPageSize(int rows)
+{
+    m_pageSize = std::clamp(rows, 1, MaxServerPage);
+}
+
+void AuditLogModel::setQuery(const client::AuditQuery &query, bool autoLoad)
+{
+    client::AuditQuery filters = query;
+    filters.cursor.clear();
+    filters.limit = 0;
+    if (filters == m_query && (m_loaded || m_loading))
+        return;
+    m_query = filters;
+    if (autoLoad) {
+        reload();
+    } else {
+        ++m_generation;
+        beginResetModel();
+        m_entries.clear();
+        m_ids.clear();
+        m_nextCursor.clear();
+        m_loaded = false;
+        m_fetching = false;
+        m_refreshing = false;
+        endResetModel();
+    }
+}
+
+int AuditLogModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_entries.size());
+}
+
+int AuditLogModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant AuditLogModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const AuditEntry &entry = m_entries.at(index.row());
+    const int column = index.column();
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (column) {
+        case TimeColumn:
+            return m_time.clock(entry.ts, true);
+        case VerdictColumn:
+            return KeyAuditModel::verdictText(entry.verdict);
+        case KeyColumn:
+            return entry.keyName.isEmpty() ? entry.keyId : entry.keyName;
+        case RunLabelColumn:
+            return entry.agentRunLabel;
+        case VendorColumn:
+            return VendorText::displayName(entry.vendor);
+        case OperationColumn:
+            return entry.operation.isEmpty() ? tr("%1 %2").arg(entry.method, entry.path)
+                                             : entry.operation;
+        case CostColumn:
+            return entry.costSource == QLatin1String("estimated")
+                ? tr("%1 (est.)").arg(UsdText::display(entry.costUsd))
+                : UsdText::display(entry.costUsd);
+        case HttpStatusColumn:
+            return entry.httpStatus ? QString::number(entry.httpStatus) : QString();
+        case LatencyColumn:
+            return entry.latencyMs ? tr("%1 ms").arg(QString::number(*entry.latencyMs, 'f', 0))
+                                   : QString();
+        case RequestIdColumn:
+            return entry.requestId;
+        default:
+            return {};
+        }
+    case Qt::ToolTipRole:
+        switch (column) {
+        case TimeColumn:
+            return m_time.absolute(entry.ts);
+        case VerdictColumn:
+            return entry.reason.isEmpty()
+                ? KeyAuditModel::verdictText(entry.verdict)
+                : tr("%1 (%2)").arg(KeyAuditModel::verdictText(entry.verdict), entry.reason);
+        case KeyColumn:
+            return entry.keyId.isEmpty() ? tr("No vault key was recognised")
+                                         : tr("%1\n%2").arg(entry.keyName, entry.keyId);
+        case RunLabelColumn:
+            return entry.agentRunLabel;
+        case OperationColumn:
+            return tr("%1 %2").arg(entry.method, entry.path);
+        case CostColumn: {
+            QString text = tr("%1, cost source: %2").arg(UsdText::exact(entry.costUsd),
+                                                         entry.costSource);
+            if (entry.capUsageAfterUsd)
+                text += tr("\nCap usage after the call: %1")
+                            .arg(UsdText::exact(*entry.capUsageAfterUsd));
+            return text;
+        }
+        case HttpStatusColumn:
+            return entry.upstreamStatus ? tr("Vendor answered %1").arg(*entry.upstreamStatus)
+                                        : tr("Not forwarded to the vendor");
+        case RequestIdColumn:
+            return entry.vendorRequestId.isEmpty()
+                ? entry.requestId
+                : tr("%1\nVendor request: %2").arg(entry.requestId, entry.vendorRequestId);
+        default:
+            return {};
+        }
+    case Qt::AccessibleTextRole:
+        return tr("%1: %2").arg(headerData(column, Qt::Horizontal).toString(),
+                                data(index, Qt::DisplayRole).toString());
+    case RawValueRole:
+        switch (column) {
+        case TimeColumn:
+            return entry.ts.toMSecsSinceEpoch();
+        case CostColumn:
+            return QVariant::fromValue<qint64>(entry.costUsd.micros());
+        case HttpStatusColumn:
+            return entry.httpStatus;
+        case LatencyColumn:
+            return entry.latencyMs.value_or(0.0);
+        default:
+            return data(index, Qt::DisplayRole);
+        }
+    case VerdictRole:
+        return entry.verdict;
+    case DeniedRole:
+        return entry.isDenied();
+    case EntryIdRole:
+        return entry.id;
+    case KeyIdRole:
+        return entry.keyId;
+    case LabelRole:
+        return entry.agentRunLabel;
+    case Qt::FontRole:
+        if (column == RunLabelColumn || column == RequestIdColumn)
+            return QFontDatabase::systemFont(QFontDatabase::FixedFont);
+        return {};
+    case Qt::TextAlignmentRole:
+        if (column == CostColumn || column == HttpStatusColumn || column == LatencyColumn)
+            return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+        return QVariant::fromValue(Qt::AlignLeft | Qt::AlignVCenter);
+    default:
+        return {};
+    }
+}
+
+QVariant AuditLogModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case TimeColumn:
+        return tr("Time");
+    case VerdictColumn:
+        return tr("Verdict");
+    case KeyColumn:
+        return tr("Key");
+    case RunLabelColumn:
+        return tr("Run label");
+    case VendorColumn:
+        return tr("Vendor");
+    case OperationColumn:
+        return tr("Operation");
+    case CostColumn:
+        return tr("Cost");
+    case HttpStatusColumn:
+        return tr("HTTP");
+    case LatencyColumn:
+        return tr("Latency");
+    case RequestIdColumn:
+        return tr("Request id");
+    default:
+        return {};
+    }
+}
+
+bool AuditLogModel::canFetchMore(const QModelIndex &parent) const
+{
+    return !parent.isValid() && m_loaded && !m_nextCursor.isEmpty() && !m_fetching;
+}
+
+void AuditLogModel::fetchMore(const QModelIndex &parent)
+{
+    if (canFetchMore(parent))
+        fetchPage();
+}
+
+const AuditEntry *AuditLogModel::entryAt(int row) const
+{
+    return row >= 0 && row < m_entries.size() ? &m_entries.at(row) : nullptr;
+}
+
+bool AuditLogModel::matches(const client::AuditQuery &query, const AuditEntry &entry)
+{
+    using Kind = client::AuditQuery::Kind;
+    if (query.kind == Kind::Call && entry.kind != client::AuditKind::Call)
+        return false;
+    if (query.kind == Kind::Admin && entry.kind != client::AuditKind::Admin)
+        return false;
+    if (!query.keyId.isEmpty() && entry.keyId != query.keyId)
+        return false;
+    if (!query.label.isEmpty() && entry.agentRunLabel != query.label)
+        return false;
+    if (!query.labelPrefix.isEmpty() && !entry.agentRunLabel.startsWith(query.labelPrefix))
+        return false;
+    if (!query.vendor.isEmpty() && entry.vendor != query.vendor)
+        return false;
+    if (!query.verdict.isEmpty() && entry.verdict != query.verdict)
+        return false;
+    if (query.since.isValid() && entry.ts < query.since)
+        return false;
+    if (query.until.isValid() && entry.ts >= query.until)
+        return false;
+    return true;
+}
+
+bool AuditLogModel::addEntry(const AuditEntry &entry)
+{
+    if (!m_loaded || m_ids.contains(entry.id) || !matches(m_query, entry))
+        return false;
+    if (!m_entries.isEmpty() && idNumber(entry.id) < topId())
+        return false;
+    insertOnTop({entry});
+    return true;
+}
+
+qint64 AuditLogModel::topId() const
+{
+    return m_entries.isEmpty() ? 0 : idNumber(m_entries.constFirst().id);
+}
+
+void AuditLogModel::reload()
+{
+    ++m_generation;
+    m_fetching = false;
+    m_refreshing = false;
+    beginResetModel();
+    m_entries.clear();
+    m_ids.clear();
+    m_nextCursor.clear();
+    m_loaded = false;
+    endResetModel();
+    setLoading(true);
+    fetchPage();
+}
+
+void AuditLogModel::fetchPage()
+{
+    client::AuditQuery query = m_query;
+    query.limit = m_pageSize;
+    query.cursor = m_nextCursor;
+    m_fetching = true;
+    const quint64 generation = m_generation;
+    track(m_client->audit(query, this, [this, generation](const Result<AuditPage> &result) {
+        if (generation != m_generation)
+            return;
+        m_fetching = false;
+        if (!result) {
+            onFailure(result.error());
+            return;
+        }
+        const bool first = !m_loaded;
+        QList<AuditEntry> fresh;
+        fresh.reserve(result->data.size());
+        for (const AuditEntry &entry : result->data) {
+            if (!m_ids.contains(entry.id))
+                fresh.append(entry);
+        }
+        if (!fresh.isEmpty()) {
+            const int at = int(m_entries.size());
+            beginInsertRows({}, at, at + int(fresh.size()) - 1);
+            for (const AuditEntry &entry : std::as_const(fresh))
+                m_ids.insert(entry.id);
+            m_entries.append(fresh);
+            endInsertRows();
+        }
+        m_nextCursor = result->nextCursor;
+        m_loaded = true;
+        m_lastError.clear();
+        m_asOf = QDateTime::currentDateTimeUtc();
+        setLoading(false);
+        if (m_monitor)
+            m_monitor->reportSuccess();
+        Q_EMIT pageLoaded(int(fresh.size()));
+        if (first)
+            Q_EMIT refreshed(m_asOf);
+    }));
+}
+
+void AuditLogModel::refresh()
+{
+    if (!m_loaded) {
+        if (!m_loading && !m_fetching)
+            reload();
+        return;
+    }
+    if (m_refreshing)
+        return;
+    m_refreshing = true;
+    catchUp(QString(), {}, MaxCatchUpPages);
+}
+
+void AuditLogModel::catchUp(const QString &cursor, QList<AuditEntry> newer, int pagesLeft)
+{
+    client::AuditQuery query = m_query;
+    query.limit = m_pageSize;
+    query.cursor = cursor;
+    const quint64 generation = m_generation;
+    const qint64 known = topId();
+    track(m_client->audit(
+        query, this,
+        [this, generation, known, pagesLeft,
+         newer = std::move(newer)](const Result<AuditPage> &result) mutable {
+            if (generation != m_generation)
+                return;
+            if (!result) {
+                m_refreshing = false;
+                onFailure(result.error());
+                return;
+            }
+            const bool wasEmpty = m_entries.isEmpty();
+            bool met = wasEmpty;
+            for (const AuditEntry &entry : result->data) {
+                if (idNumber(entry.id) <= known) {
+                    met = true;
+                    break;
+                }
+                newer.append(entry);
+            }
+            if (!met && result->hasMore()) {
+                if (pagesLeft > 1) {
+                    catchUp(result->nextCursor, std::move(newer), pagesLeft - 1);
+                    return;
+                }
+                // More arrived than a refresh reads: start over rather than leave a gap.
+                m_refreshing = false;
+                reload();
+                return;
+            }
+            m_refreshing = false;
+            if (!newer.isEmpty())
+                insertOnTop(newer);
+            // An empty list just got its first page: its cursor leads on.
+            if (wasEmpty)
+                m_nextCursor = result->nextCursor;
+            m_lastError.clear();
+            m_asOf = QDateTime::currentDateTimeUtc();
+            if (m_monitor)
+                m_monitor->reportSuccess();
+            Q_EMIT refreshed(m_asOf);
+        }));
+}
+
+void AuditLogModel::insertOnTop(const QList<AuditEntry> &rows)
+{
+    QList<AuditEntry> fresh;
+    for (const AuditEntry &entry : rows) {
+        if (!m_ids.contains(entry.id))
+            fresh.append(entry);
+    }
+    if (fresh.isEmpty())
+        return;
+    beginInsertRows({}, 0, int(fresh.size()) - 1);
+    // Qt 6's QList keeps room at its front: prepending does not move the 100,000 rows behind.
+    for (qsizetype i = fresh.size() - 1; i >= 0; --i) {
+        m_ids.insert(fresh.at(i).id);
+        m_entries.prepend(fresh.at(i));
+    }
+    endInsertRows();
+}
+
+void AuditLogModel::onFailure(const client::ApiError &error)
+{
+    m_lastError = error.message;
+    setLoading(false);
+    if (m_monitor)
+        m_monitor->reportFailure(error);
+    Q_EMIT loadFailed(m_lastError);
+}
+
+void AuditLogModel::setLoading(bool loading)
+{
+    if (loading == m_loading)
+        return;
+    m_loading = loading;
+    Q_EMIT loadingChanged(loading);
+}
+
+void AuditLogModel::track(client::ApiRequest *request)
+{
+    if (m_monitor)
+        m_monitor->track(request);
+}
+
+} // namespace keybrake
