@@ -133,12 +133,8 @@ std::string SqliteAuditLog::insert(const AuditEntry &entry, std::optional<std::i
     insert.run();
     std::string id = std::to_string(m_db.lastInsertRowId());
     // Here, where every call row is written, so each has exactly one `call` event.
-    if (entry.kind != "admin") {
-        AuditEntry written = entry;
-        written.id = id;
-        written.kind = "call";
-        SqliteEvents(m_db).call(written);
-    }
+    if (entry.kind != "admin")
+        SqliteEvents(m_db).call(entry, id);
     return id;
 }
 

@@ -60,7 +60,7 @@ bool reached(Usd amount, Usd cap, std::int64_t numerator, std::int64_t denominat
 } // namespace
 
 void SqliteEvents::append(std::string_view type, TimePoint ts, std::string_view keyId,
-                          std::string_view label, const json::object &payload)
+                          std::string_view label, json::value payload)
 {
     auto insert = m_db.prepare(
         "INSERT INTO events (ts, type, key_id, label, payload) VALUES (?, ?, ?, ?, ?)");
@@ -98,7 +98,7 @@ void SqliteEvents::keyIssued(const VaultKey &key)
     // left out: issuance does not carry the spend window (the next read of the key has it).
     json::object payload = keyJson(KeyView {key, {}}, SpendWindow {}, key.createdAt);
     payload.erase("resets_at");
-    append(eventtype::kKeyIssued, key.createdAt, key.id, key.agentRunLabel, payload);
+    append(eventtype::kKeyIssued, key.createdAt, key.id, key.agentRunLabel, std::move(payload));
 }
 
 void SqliteEvents::keyRevoked(const VaultKey &key, TimePoint at, Usd heldAtRevoke,
@@ -112,13 +112,16 @@ void SqliteEvents::keyRevoked(const VaultKey &key, TimePoint at, Usd heldAtRevok
     payload["revoked_at"] = timeJson(at);
     payload["held_usd"] = usdJson(heldAtRevoke);
     payload["actor"] = actor;
-    append(eventtype::kKeyRevoked, at, key.id, key.agentRunLabel, payload);
+    append(eventtype::kKeyRevoked, at, key.id, key.agentRunLabel, std::move(payload));
 }
 
-void SqliteEvents::call(const AuditEntry &entry)
+void SqliteEvents::call(const AuditEntry &entry, std::string_view id)
 {
+    json::object payload = auditJson(entry);
+    payload["id"] = id;
+    payload["kind"] = "call";
     append(eventtype::kCall, entry.ts, entry.keyId, entry.keyId.empty() ? "" : entry.agentRunLabel,
-           auditJson(entry));
+           std::move(payload));
 }
 
 void SqliteEvents::spendChanged(std::string_view keyId, std::int64_t windowStart,
@@ -156,11 +159,11 @@ void SqliteEvents::spendChanged(std::string_view keyId, std::int64_t windowStart
             continue;
         json::object payload = base();
         payload["threshold"] = threshold.wire;
-        append(eventtype::kCapThreshold, at, keyId, key->label, payload);
+        append(eventtype::kCapThreshold, at, keyId, key->label, std::move(payload));
     }
     if (capped && mark(keyId, windowStart, kCappedMark)) {
-        const json::object payload = base();
-        append(eventtype::kKeyCapped, at, keyId, key->label, payload);
+        json::object payload = base();
+        append(eventtype::kKeyCapped, at, keyId, key->label, std::move(payload));
     }
 }
 
@@ -195,7 +198,8 @@ std::int64_t SqliteEvents::expireKeys(TimePoint now, int limit)
         payload["vendor"] = key.vendor;
         payload["agent_run_label"] = key.label;
         payload["expired_at"] = timeJson(fromUnixMillis(key.expiresAt));
-        append(eventtype::kKeyExpired, fromUnixMillis(key.expiresAt), key.id, key.label, payload);
+        append(eventtype::kKeyExpired, fromUnixMillis(key.expiresAt), key.id, key.label,
+               std::move(payload));
     }
     return static_cast<std::int64_t>(due.size());
 }

@@ -8,7 +8,7 @@
 #include <vector>
 
 namespace boost::json {
-class object;
+class value;
 }
 
 namespace keybrake {
@@ -31,8 +31,8 @@ public:
     // --- on the write connection, inside the caller's transaction
     void keyIssued(const VaultKey &key);
     void keyRevoked(const VaultKey &key, TimePoint at, Usd heldAtRevoke, std::string_view actor);
-    // `entry` as written, with its id: the payload is the row as GET /v1/audit shows it.
-    void call(const AuditEntry &entry);
+    // The call row `entry` just written as `id`: the payload is the row as GET /v1/audit shows it.
+    void call(const AuditEntry &entry, std::string_view id);
     // After the key's spend in the window starting at `windowStart` changed: cap.threshold for
     // each of 80 %, 95 % and 100 % of the cap that settled spend has reached, and key.capped when
     // settled + held has reached the cap; each at most once per key and window.
@@ -62,7 +62,7 @@ private:
     // True when this mark was new (the alert has not been sent in this window).
     bool mark(std::string_view keyId, std::int64_t windowStart, std::string_view threshold);
     void append(std::string_view type, TimePoint ts, std::string_view keyId, std::string_view label,
-                const boost::json::object &payload);
+                boost::json::value payload);
 
     SqliteDatabase &m_db;
 };
