@@ -72,6 +72,9 @@ QString ConnectionMonitor::statusText(const TimeFormatter &formatter) const
     case State::Connecting:
         return tr("◌ Connecting…");
     case State::Live:
+        if (m_pushState == PushState::StreamDown)
+            return tr("● Connected · polling every %n s", nullptr,
+                      int(std::max<qint64>(1, m_pollInterval.count() / 1000)));
         return tr("● Live");
     case State::Waiting:
         return tr("◌ Waiting for the server (%1 s)")
@@ -104,8 +107,15 @@ QString ConnectionMonitor::statusToolTip(const TimeFormatter &formatter) const
         tip = tr("Contacting the server for the first time.");
         break;
     case State::Live:
-        tip = tr("Connected. Data refreshes every %n second(s).", nullptr,
-                 int(m_pollInterval.count() / 1000));
+        if (m_pushState == PushState::Pushing)
+            tip = tr("Live: the server pushes every change as it happens.");
+        else if (m_pushState == PushState::StreamDown)
+            tip = tr("Connected, but the live event stream is down: data refreshes every %n "
+                     "second(s) until it is back.",
+                     nullptr, int(m_pollInterval.count() / 1000));
+        else
+            tip = tr("Connected. Data refreshes every %n second(s).", nullptr,
+                     int(m_pollInterval.count() / 1000));
         break;
     case State::Waiting:
         tip = tr("The server has not answered for %n second(s). The figures shown may be "
@@ -292,10 +302,30 @@ void ConnectionMonitor::probe()
     track(request);
 }
 
+void ConnectionMonitor::setPushState(PushState state)
+{
+    if (state == m_pushState)
+        return;
+    m_pushState = state;
+    Q_EMIT statusTextChanged();
+}
+
+void ConnectionMonitor::notifyChanged()
+{
+    if (m_running && m_state != State::SignedOut)
+        Q_EMIT refreshDue();
+}
+
 void ConnectionMonitor::onPollTimer()
 {
     if (m_state != State::Live && m_state != State::Waiting)
         return;
+    // The stream reports its own silence (its watchdog) and every change: polling now would be
+    // the same work twice.
+    if (m_pushState == PushState::Pushing) {
+        m_reportsSinceTick = 0;
+        return;
+    }
     // Models report what their refreshes saw; when nothing reported during a whole interval (no
     // page is refreshing), the monitor asks the server itself, so a dead server is still noticed.
     if (m_reportsSinceTick == 0)

@@ -70,6 +70,19 @@ public:
     bool writesAllowed() const;
     QString writesBlockedReason() const;
 
+    // A live event stream (LiveFeed) can take over from polling: while it pushes, the poll timer
+    // asks the models for nothing (the stream says when something changed, see notifyChanged())
+    // and the status says "● Live"; while a stream that should be there is down, polling does the
+    // work and the status says so. Without a stream (NoStream) the monitor polls as before.
+    enum class PushState {
+        NoStream,
+        Pushing,
+        StreamDown,
+    };
+    Q_ENUM(PushState)
+    void setPushState(PushState state);
+    PushState pushState() const { return m_pushState; }
+
     void setPollInterval(std::chrono::milliseconds interval);
     std::chrono::milliseconds pollInterval() const { return m_pollInterval; }
     void setBackoff(std::chrono::milliseconds base, std::chrono::milliseconds cap);
@@ -82,6 +95,8 @@ public Q_SLOTS:
     void track(keybrake::client::ApiRequest *request);
     // Try now instead of waiting for the back-off (the banner's Retry, F5).
     void retryNow();
+    // The server pushed a change: the models refresh now (refreshDue), poll timer or not.
+    void notifyChanged();
 
 Q_SIGNALS:
     void stateChanged(keybrake::ConnectionMonitor::State state);
@@ -118,6 +133,7 @@ private:
     bool m_probing = false;
     int m_reportsSinceTick = 0;
     bool m_running = false;
+    PushState m_pushState = PushState::NoStream;
     QList<QPair<QPointer<client::ApiRequest>, qint64>> m_inFlight; // request, start (ms)
     QElapsedTimer m_clock;
     std::minstd_rand m_random;

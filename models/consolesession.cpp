@@ -1,7 +1,14 @@
 #include "models/consolesession.h"
 
 #include "client/keybrakeclient.h"
+#include "models/alertcenter.h"
 #include "models/connectionmonitor.h"
+#include "models/livefeed.h"
+#include "models/runawaydetector.h"
+#include "models/runwaytracker.h"
+
+#include <QDir>
+#include <QStandardPaths>
 
 namespace keybrake {
 
@@ -13,7 +20,20 @@ ConsoleSession::ConsoleSession(const ServerProfile &profile, const QString &admi
     , m_profile(profile)
     , m_client(new client::KeybrakeClient(this))
     , m_monitor(new ConnectionMonitor(m_client, this))
+    , m_live(new LiveFeed(m_client, m_monitor, this))
+    , m_runway(new RunwayTracker(this))
+    , m_runaway(new RunawayDetector(this))
+    , m_alerts(new AlertCenter(alertStateFile(profile), this))
 {
+    m_runaway->setClient(m_client);
+    m_alerts->setTimeFormatter(m_time);
+    connect(m_live, &LiveFeed::callReceived, m_runway, &RunwayTracker::addCall);
+    connect(m_live, &LiveFeed::callReceived, m_runaway, &RunawayDetector::addCall);
+    connect(m_live, &LiveFeed::eventReceived, m_alerts, &AlertCenter::addEvent);
+    connect(m_live, &LiveFeed::resetReceived, m_runway, &RunwayTracker::clear);
+    connect(m_live, &LiveFeed::resetReceived, m_runaway, &RunawayDetector::clear);
+    connect(m_runway, &RunwayTracker::runRunwayShort, m_alerts, &AlertCenter::addRunwayShort);
+    connect(m_runaway, &RunawayDetector::flagged, m_alerts, &AlertCenter::addRunaway);
     m_client->setBaseUrl(profile.url);
     m_client->setAdminKey(adminKey);
     m_client->setPinnedCertificateSha256(profile.pinnedCertificateSha256);
@@ -29,11 +49,21 @@ ConsoleSession::ConsoleSession(const ServerProfile &profile, const QString &admi
 
 ConsoleSession::~ConsoleSession() = default;
 
+QString ConsoleSession::alertStateFile(const ServerProfile &profile)
+{
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    if (dir.isEmpty())
+        return {};
+    QDir().mkpath(dir);
+    return QDir(dir).filePath(QStringLiteral("alerts-%1.ini").arg(profile.id));
+}
+
 void ConsoleSession::start()
 {
     loadIdentity();
     loadCatalog();
     m_monitor->start();
+    m_live->start();
 }
 
 std::optional<AdminRole> ConsoleSession::role() const
@@ -60,6 +90,7 @@ void ConsoleSession::setTimeZoneDisplay(TimeZoneDisplay zone)
     if (zone == m_time.zone())
         return;
     m_time.setZone(zone);
+    m_alerts->setTimeFormatter(m_time);
     Q_EMIT timeFormatterChanged(m_time);
 }
 

@@ -17,7 +17,11 @@ struct ApiError;
 
 namespace keybrake {
 
+class AlertCenter;
 class ConnectionMonitor;
+class LiveFeed;
+class RunawayDetector;
+class RunwayTracker;
 
 // One signed-in server: the client (which alone holds the admin key), who the key is, the vendor
 // catalog, the connection monitor and the user's time-zone choice. Pages and models share it;
@@ -33,11 +37,21 @@ public:
                    QObject *parent = nullptr);
     ~ConsoleSession() override;
 
-    // Asks /v1/whoami and /v1/vendors and starts the connection monitor.
+    // Asks /v1/whoami and /v1/vendors and starts the connection monitor and the live event
+    // stream (the one stream of this session).
     void start();
 
     client::KeybrakeClient *client() const { return m_client; }
     ConnectionMonitor *monitor() const { return m_monitor; }
+    LiveFeed *live() const { return m_live; }
+    // What the console derives from the live stream: runway per key and run, runaway flags, and
+    // the notifications about both and about cap thresholds.
+    RunwayTracker *runway() const { return m_runway; }
+    RunawayDetector *runaway() const { return m_runaway; }
+    AlertCenter *alerts() const { return m_alerts; }
+    // Where the alert centre remembers what it notified (per profile), so a restart of the
+    // console notifies nothing twice.
+    static QString alertStateFile(const ServerProfile &profile);
     const ServerProfile &profile() const { return m_profile; }
 
     std::optional<client::WhoAmI> whoAmI() const { return m_whoAmI; }
@@ -70,6 +84,10 @@ private:
     ServerProfile m_profile;
     client::KeybrakeClient *m_client;
     ConnectionMonitor *m_monitor;
+    LiveFeed *m_live;
+    RunwayTracker *m_runway;
+    RunawayDetector *m_runaway;
+    AlertCenter *m_alerts;
     std::optional<client::WhoAmI> m_whoAmI;
     client::VendorCatalog m_catalog;
     bool m_hasCatalog = false;

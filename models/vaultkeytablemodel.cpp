@@ -2,14 +2,18 @@
 
 #include "client/keybrakeclient.h"
 #include "models/connectionmonitor.h"
+#include "models/runawaydetector.h"
+#include "models/runwaytracker.h"
 #include "models/usdtext.h"
 
+#include <QColor>
 #include <QFont>
 #include <QFontDatabase>
 #include <QLoggingCategory>
 #include <QSet>
 
 #include <algorithm>
+#include <limits>
 
 namespace keybrake {
 
@@ -70,6 +74,27 @@ void VaultKeyTableModel::setConnectionMonitor(ConnectionMonitor *monitor)
     m_monitor = monitor;
 }
 
+void VaultKeyTableModel::setLiveAnnotations(RunwayTracker *runway, RunawayDetector *runaway)
+{
+    m_runway = runway;
+    m_runaway = runaway;
+    if (runway) {
+        connect(runway, &RunwayTracker::updated, this, [this] {
+            if (!m_rows.isEmpty())
+                Q_EMIT dataChanged(index(0, RunwayColumn),
+                                   index(int(m_rows.size()) - 1, RunwayColumn));
+        });
+    }
+    if (runaway) {
+        connect(runaway, &RunawayDetector::flagsChanged, this, [this] {
+            if (!m_rows.isEmpty())
+                Q_EMIT dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1),
+                                   {Qt::DisplayRole, Qt::ToolTipRole, Qt::BackgroundRole,
+                                    Qt::AccessibleTextRole, RunawayRole});
+        });
+    }
+}
+
 void VaultKeyTableModel::setTimeFormatter(const TimeFormatter &formatter)
 {
     m_time = formatter;
@@ -115,8 +140,26 @@ QVariant VaultKeyTableModel::data(const QModelIndex &index, int role) const
     switch (role) {
     case Qt::DisplayRole:
         return displayData(row, column);
-    case Qt::ToolTipRole:
-        return toolTipData(row, column);
+    case Qt::ToolTipRole: {
+        const QVariant tip = toolTipData(row, column);
+        const QString runaway = data(index, RunawayRole).toString();
+        if (runaway.isEmpty())
+            return tip;
+        const QString text = tip.toString();
+        return QString(tr("⚠ Runaway? %1").arg(runaway)
+                       + (text.isEmpty() ? QString() : QLatin1Char('\n') + text));
+    }
+    case RunawayRole: {
+        if (!m_runaway)
+            return QString();
+        const auto flag = m_runaway->flagForKey(key.keyId);
+        return flag ? flag->reason : QString();
+    }
+    case Qt::BackgroundRole:
+        // With the "⚠" and the reason in the name: a tint, never the only sign.
+        if (m_runaway && m_runaway->flagForKey(key.keyId))
+            return QColor(240, 150, 0, 56);
+        return {};
     case Qt::AccessibleTextRole: {
         const QVariant shown = displayData(row, column);
         if (column == UtilisationColumn)
@@ -175,8 +218,17 @@ QVariant VaultKeyTableModel::displayData(const Row &row, int column) const
 {
     const VaultKey &key = row.key;
     switch (column) {
-    case NameColumn:
-        return key.name.isEmpty() ? key.agentRunLabel : key.name;
+    case NameColumn: {
+        const QString name = key.name.isEmpty() ? key.agentRunLabel : key.name;
+        if (m_runaway && m_runaway->flagForKey(key.keyId))
+            return tr("⚠ Runaway · %1").arg(name);
+        return name;
+    }
+    case RunwayColumn:
+        if (!m_runway)
+            return tr("—");
+        return RunwayTracker::text(
+            m_runway->keyMinutes(key.keyId, QDateTime::currentDateTimeUtc()));
     case KeyHintColumn: {
         // Every hint starts with "vault_key_"; the tail is what tells keys apart.
         const qsizetype ellipsis = key.keyHint.indexOf(QChar(0x2026));
@@ -270,6 +322,16 @@ QVariant VaultKeyTableModel::toolTipData(const Row &row, int column) const
         return key.allowedEndpoints.join(QLatin1Char('\n'));
     case ExpiresColumn:
         return tr("Expires at %1").arg(m_time.absolute(key.expiresAt));
+    case RunwayColumn:
+        if (m_runway) {
+            const QDateTime now = QDateTime::currentDateTimeUtc();
+            const Usd spent = m_runway->keySpentInWindow(key.keyId, now);
+            if (spent > Usd())
+                return tr("%1 spent in the last 5 minutes; %2 left of the cap")
+                    .arg(UsdText::display(spent),
+                         UsdText::display(std::max(Usd(), key.dailyUsdCap - key.committedUsd())));
+        }
+        return tr("No spend in the last 5 minutes");
     case ActionColumn:
         if (row.revoke == RevokeState::Failed)
             return tr("The last revoke failed: %1").arg(row.revokeMessage);
@@ -313,6 +375,13 @@ QVariant VaultKeyTableModel::rawData(const Row &row, int column) const
         return qsizetype(key.allowedEndpoints.size());
     case ExpiresColumn:
         return key.expiresAt;
+    case RunwayColumn: {
+        // Sorted by minutes left; keys not spending last.
+        const auto minutes = m_runway
+            ? m_runway->keyMinutes(key.keyId, QDateTime::currentDateTimeUtc())
+            : std::nullopt;
+        return minutes ? *minutes : std::numeric_limits<qint64>::max();
+    }
     case ActionColumn:
         return int(row.revoke);
     default:
@@ -348,6 +417,8 @@ QVariant VaultKeyTableModel::headerData(int section, Qt::Orientation orientation
             return tr("Blocked");
         case AllowedOperationsColumn:
             return tr("Allowed operations");
+        case RunwayColumn:
+            return tr("Runway");
         case ExpiresColumn:
             return tr("Expires");
         case ActionColumn:
@@ -366,6 +437,8 @@ QVariant VaultKeyTableModel::headerData(int section, Qt::Orientation orientation
             return tr("Calls refused today by the key's policy or cap");
         case ExpiresColumn:
             return tr("Relative time; the tooltip shows the exact time");
+        case RunwayColumn:
+            return tr("Time until the cap at the spend rate of the last 5 minutes");
         default:
             return {};
         }

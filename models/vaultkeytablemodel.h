@@ -20,6 +20,8 @@ struct KeyPage;
 namespace keybrake {
 
 class ConnectionMonitor;
+class RunawayDetector;
+class RunwayTracker;
 
 // The vault keys of GET /v1/keys, one row per key, newest first as the server lists them.
 //
@@ -48,6 +50,7 @@ public:
         CallsColumn,
         BlockedColumn,
         AllowedOperationsColumn,
+        RunwayColumn, // "cap in ~12 min" at the trailing spend rate (RunwayTracker)
         ExpiresColumn,
         ActionColumn,
         ColumnCount
@@ -67,6 +70,7 @@ public:
         VendorRole, // "stripe"
         SearchTextRole, // name, label, id and hint, for the search filter
         MonospaceRole, // true where the value is an id, key or label
+        RunawayRole, // why the key's run is flagged as a runaway; empty when it is not
     };
     Q_ENUM(Role)
 
@@ -107,6 +111,9 @@ public:
 
     // Outcomes of every request feed the monitor (live / reconnecting / offline).
     void setConnectionMonitor(ConnectionMonitor *monitor);
+    // What the live stream adds to the rows: the runway column and the runaway mark (a "⚠" and
+    // the reason beside the name, a tinted row). The model re-reads them when they change.
+    void setLiveAnnotations(RunwayTracker *runway, RunawayDetector *runaway);
     void setTimeFormatter(const TimeFormatter &formatter);
     TimeFormatter timeFormatter() const { return m_time; }
     // Rows per page as the view scrolls (at most 1000, the server's limit).
@@ -188,6 +195,8 @@ private:
 
     client::KeybrakeClient *m_client;
     QPointer<ConnectionMonitor> m_monitor;
+    QPointer<RunwayTracker> m_runway;
+    QPointer<RunawayDetector> m_runaway;
     TimeFormatter m_time;
     client::KeyQuery m_query;
     int m_pageSize = 200;
