@@ -107,19 +107,20 @@ QString AnomalyModel::figure(const Anomaly &row) const
         return UsdText::ofCap(used, *row.dailyUsdCap);
     }
     if (row.count)
-        return tr("%1 in %2 min").arg(locale.toString(*row.count))
+        return tr("%1 in %2 min")
+            .arg(locale.toString(*row.count))
             .arg(m_report.thresholds.burstWindowMinutes);
     if (row.valueUsd) {
-        return row.peerMedianUsd ? tr("%1 vs %2 median")
-                                       .arg(UsdText::display(*row.valueUsd),
-                                            UsdText::display(*row.peerMedianUsd))
-                                 : UsdText::display(*row.valueUsd);
+        return row.peerMedianUsd
+            ? tr("%1 vs %2 median")
+                  .arg(UsdText::display(*row.valueUsd), UsdText::display(*row.peerMedianUsd))
+            : UsdText::display(*row.valueUsd);
     }
     if (row.value) {
-        return row.peerMedian ? tr("%1 vs %2 median calls")
-                                    .arg(locale.toString(*row.value),
-                                         locale.toString(*row.peerMedian))
-                              : tr("%1 calls").arg(locale.toString(*row.value));
+        return row.peerMedian
+            ? tr("%1 vs %2 median calls")
+                  .arg(locale.toString(*row.value), locale.toString(*row.peerMedian))
+            : tr("%1 calls").arg(locale.toString(*row.value));
     }
     return {};
 }
@@ -150,15 +151,18 @@ QVariant AnomalyModel::data(const QModelIndex &index, int role) const
         }
     case Qt::ToolTipRole:
         if (column == SubjectColumn)
-            return row.isKeyRow() ? tr("Key %1 (%2) of run %3")
-                                        .arg(row.keyId, VendorText::displayName(row.vendor),
-                                             row.label)
-                                  : tr("Run %1").arg(row.label);
+            return row.isKeyRow()
+                ? tr("Key %1 (%2) of run %3")
+                      .arg(row.keyId, VendorText::displayName(row.vendor), row.label)
+                : tr("Run %1").arg(row.label);
         return row.reason;
     case DisplayStatusRole:
+        // Only the cap findings are a key's cap status; a burst or a rate is not "near cap".
         if (row.kind == u"key_capped")
             return int(Status::Capped);
-        return int(Status::NearCap);
+        if (row.kind == u"key_near_cap")
+            return int(Status::NearCap);
+        return {};
     case RawValueRole:
         if (column == FigureColumn && row.utilisation)
             return *row.utilisation;

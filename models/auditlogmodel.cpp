@@ -45,6 +45,7 @@ void AuditLogModel::setConnectionMonitor(ConnectionMonitor *monitor)
 void AuditLogModel::setTimeFormatter(const TimeFormatter &formatter)
 {
     m_time = formatter;
+    Q_EMIT headerDataChanged(Qt::Horizontal, TimeColumn, TimeColumn);
     if (!m_entries.isEmpty())
         Q_EMIT dataChanged(index(0, TimeColumn), index(int(m_entries.size()) - 1, TimeColumn),
                            {Qt::DisplayRole, Qt::ToolTipRole});
@@ -63,19 +64,35 @@ void AuditLogModel::setQuery(const client::AuditQuery &query, bool autoLoad)
     if (filters == m_query && (m_loaded || m_loading))
         return;
     m_query = filters;
-    if (autoLoad) {
+    if (autoLoad)
         reload();
-    } else {
-        ++m_generation;
-        beginResetModel();
-        m_entries.clear();
-        m_ids.clear();
-        m_nextCursor.clear();
-        m_loaded = false;
-        m_fetching = false;
-        m_refreshing = false;
-        endResetModel();
-    }
+    else
+        clearRows();
+}
+
+void AuditLogModel::setStatusClass(HttpStatusClass::Value status, bool autoLoad)
+{
+    if (status == m_status && (m_loaded || m_loading))
+        return;
+    m_status = status;
+    if (autoLoad)
+        reload();
+    else
+        clearRows();
+}
+
+void AuditLogModel::clearRows()
+{
+    ++m_generation;
+    beginResetModel();
+    m_entries.clear();
+    m_ids.clear();
+    m_nextCursor.clear();
+    m_loaded = false;
+    m_fetching = false;
+    m_refreshing = false;
+    endResetModel();
+    setLoading(false);
 }
 
 int AuditLogModel::rowCount(const QModelIndex &parent) const
@@ -98,7 +115,8 @@ QVariant AuditLogModel::data(const QModelIndex &index, int role) const
     case Qt::DisplayRole:
         switch (column) {
         case TimeColumn:
-            return m_time.clock(entry.ts, true);
+            // The log spans days: the date is part of every row, to the millisecond.
+            return m_time.format(entry.ts, QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"));
         case VerdictColumn:
             return KeyAuditModel::verdictText(entry.verdict);
         case KeyColumn:
@@ -140,8 +158,8 @@ QVariant AuditLogModel::data(const QModelIndex &index, int role) const
         case OperationColumn:
             return tr("%1 %2").arg(entry.method, entry.path);
         case CostColumn: {
-            QString text = tr("%1, cost source: %2").arg(UsdText::exact(entry.costUsd),
-                                                         entry.costSource);
+            QString text =
+                tr("%1, cost source: %2").arg(UsdText::exact(entry.costUsd), entry.costSource);
             if (entry.capUsageAfterUsd)
                 text += tr("\nCap usage after the call: %1")
                             .arg(UsdText::exact(*entry.capUsageAfterUsd));
@@ -202,7 +220,7 @@ QVariant AuditLogModel::headerData(int section, Qt::Orientation orientation, int
         return {};
     switch (section) {
     case TimeColumn:
-        return tr("Time");
+        return tr("Time (%1)").arg(m_time.zoneName());
     case VerdictColumn:
         return tr("Verdict");
     case KeyColumn:
@@ -266,9 +284,14 @@ bool AuditLogModel::matches(const client::AuditQuery &query, const AuditEntry &e
     return true;
 }
 
+bool AuditLogModel::accepts(const AuditEntry &entry) const
+{
+    return matches(m_query, entry) && HttpStatusClass::matches(m_status, entry.httpStatus);
+}
+
 bool AuditLogModel::addEntry(const AuditEntry &entry)
 {
-    if (!m_loaded || m_ids.contains(entry.id) || !matches(m_query, entry))
+    if (!m_loaded || m_ids.contains(entry.id) || !accepts(entry))
         return false;
     if (!m_entries.isEmpty() && idNumber(entry.id) < topId())
         return false;
@@ -283,15 +306,7 @@ qint64 AuditLogModel::topId() const
 
 void AuditLogModel::reload()
 {
-    ++m_generation;
-    m_fetching = false;
-    m_refreshing = false;
-    beginResetModel();
-    m_entries.clear();
-    m_ids.clear();
-    m_nextCursor.clear();
-    m_loaded = false;
-    endResetModel();
+    clearRows();
     setLoading(true);
     fetchPage();
 }
@@ -311,13 +326,20 @@ void AuditLogModel::fetchPage()
             onFailure(result.error());
             return;
         }
-        const bool first = !m_loaded;
         QList<AuditEntry> fresh;
         fresh.reserve(result->data.size());
         for (const AuditEntry &entry : result->data) {
-            if (!m_ids.contains(entry.id))
+            if (!m_ids.contains(entry.id) && HttpStatusClass::matches(m_status, entry.httpStatus))
                 fresh.append(entry);
         }
+        m_nextCursor = result->nextCursor;
+        // Every row of this page was filtered out by the console: a view would see no new rows
+        // and never ask again, so read on now.
+        if (fresh.isEmpty() && !m_nextCursor.isEmpty()) {
+            fetchPage();
+            return;
+        }
+        const bool first = !m_loaded;
         if (!fresh.isEmpty()) {
             const int at = int(m_entries.size());
             beginInsertRows({}, at, at + int(fresh.size()) - 1);
@@ -326,7 +348,6 @@ void AuditLogModel::fetchPage()
             m_entries.append(fresh);
             endInsertRows();
         }
-        m_nextCursor = result->nextCursor;
         m_loaded = true;
         m_lastError.clear();
         m_asOf = QDateTime::currentDateTimeUtc();
@@ -359,48 +380,51 @@ void AuditLogModel::catchUp(const QString &cursor, QList<AuditEntry> newer, int 
     query.cursor = cursor;
     const quint64 generation = m_generation;
     const qint64 known = topId();
-    track(m_client->audit(
-        query, this,
-        [this, generation, known, pagesLeft,
-         newer = std::move(newer)](const Result<AuditPage> &result) mutable {
-            if (generation != m_generation)
-                return;
-            if (!result) {
-                m_refreshing = false;
-                onFailure(result.error());
-                return;
-            }
-            const bool wasEmpty = m_entries.isEmpty();
-            bool met = wasEmpty;
-            for (const AuditEntry &entry : result->data) {
-                if (idNumber(entry.id) <= known) {
-                    met = true;
-                    break;
-                }
-                newer.append(entry);
-            }
-            if (!met && result->hasMore()) {
-                if (pagesLeft > 1) {
-                    catchUp(result->nextCursor, std::move(newer), pagesLeft - 1);
-                    return;
-                }
-                // More arrived than a refresh reads: start over rather than leave a gap.
-                m_refreshing = false;
-                reload();
-                return;
-            }
-            m_refreshing = false;
-            if (!newer.isEmpty())
-                insertOnTop(newer);
-            // An empty list just got its first page: its cursor leads on.
-            if (wasEmpty)
-                m_nextCursor = result->nextCursor;
-            m_lastError.clear();
-            m_asOf = QDateTime::currentDateTimeUtc();
-            if (m_monitor)
-                m_monitor->reportSuccess();
-            Q_EMIT refreshed(m_asOf);
-        }));
+    track(m_client->audit(query, this,
+                          [this, generation, known, pagesLeft,
+                           newer = std::move(newer)](const Result<AuditPage> &result) mutable {
+                              if (generation != m_generation)
+                                  return;
+                              if (!result) {
+                                  m_refreshing = false;
+                                  onFailure(result.error());
+                                  return;
+                              }
+                              const bool wasEmpty = m_entries.isEmpty();
+                              bool met = wasEmpty;
+                              for (const AuditEntry &entry : result->data) {
+                                  if (idNumber(entry.id) <= known) {
+                                      met = true;
+                                      break;
+                                  }
+                                  newer.append(entry);
+                              }
+                              if (!met && result->hasMore()) {
+                                  if (pagesLeft > 1) {
+                                      catchUp(result->nextCursor, std::move(newer), pagesLeft - 1);
+                                      return;
+                                  }
+                                  // More arrived than a refresh reads: start over rather than leave
+                                  // a gap.
+                                  m_refreshing = false;
+                                  reload();
+                                  return;
+                              }
+                              m_refreshing = false;
+                              newer.removeIf([this](const AuditEntry &entry) {
+                                  return !HttpStatusClass::matches(m_status, entry.httpStatus);
+                              });
+                              if (!newer.isEmpty())
+                                  insertOnTop(newer);
+                              // An empty list just got its first page: its cursor leads on.
+                              if (wasEmpty)
+                                  m_nextCursor = result->nextCursor;
+                              m_lastError.clear();
+                              m_asOf = QDateTime::currentDateTimeUtc();
+                              if (m_monitor)
+                                  m_monitor->reportSuccess();
+                              Q_EMIT refreshed(m_asOf);
+                          }));
 }
 
 void AuditLogModel::insertOnTop(const QList<AuditEntry> &rows)

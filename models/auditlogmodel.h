@@ -2,6 +2,7 @@
 
 #include "client/auditentry.h"
 #include "client/auditquery.h"
+#include "models/httpstatusclass.h"
 #include "models/timeformatter.h"
 
 #include <QAbstractTableModel>
@@ -29,6 +30,10 @@ class ConnectionMonitor;
 // cheap. refresh() puts newer rows on top without a reset, reading on until it meets the rows it
 // has (or starts over when more arrived than it will read); addEntry() does the same for one row
 // that arrived another way (the live event stream).
+//
+// The Status filter (the class of the HTTP status the proxy answered) is not a server filter:
+// the model drops the rows it excludes as pages arrive, and reads on by itself while a page
+// leaves nothing to show, so a rare status never looks like the end of the log.
 class AuditLogModel : public QAbstractTableModel
 {
     Q_OBJECT
@@ -74,6 +79,9 @@ public:
     // only stores it (a page not shown yet).
     void setQuery(const client::AuditQuery &query, bool autoLoad = true);
     client::AuditQuery query() const { return m_query; }
+    // Applied by the console (see HttpStatusClass); a change reloads like a new filter.
+    void setStatusClass(HttpStatusClass::Value status, bool autoLoad = true);
+    HttpStatusClass::Value statusClass() const { return m_status; }
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
@@ -97,6 +105,8 @@ public:
     bool addEntry(const client::AuditEntry &entry);
     // Whether GET /v1/audit with `query` lists `entry` (limit and cursor aside).
     static bool matches(const client::AuditQuery &query, const client::AuditEntry &entry);
+    // The server's filter and the console's Status filter together.
+    bool accepts(const client::AuditEntry &entry) const;
 
 public Q_SLOTS:
     void refresh();
@@ -111,6 +121,7 @@ Q_SIGNALS:
 
 private:
     void fetchPage();
+    void clearRows();
     void catchUp(const QString &cursor, QList<client::AuditEntry> newer, int pagesLeft);
     void insertOnTop(const QList<client::AuditEntry> &rows);
     void onFailure(const client::ApiError &error);
@@ -122,6 +133,7 @@ private:
     QPointer<ConnectionMonitor> m_monitor;
     TimeFormatter m_time;
     client::AuditQuery m_query;
+    HttpStatusClass::Value m_status = HttpStatusClass::Any;
     int m_pageSize = DefaultPageSize;
     QList<client::AuditEntry> m_entries;
     QSet<QString> m_ids;
