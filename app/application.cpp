@@ -42,6 +42,12 @@ QCommandLineParser *buildParser(QCommandLineParser *parser)
                                      "Open the server at URL (key from the keychain or "
                                      "KEYBRAKE_API_KEY)."),
          QCoreApplication::translate("Application", "URL")});
+    parser->addOption(
+        {QStringLiteral("demo"),
+         QCoreApplication::translate(
+             "Application",
+             "Start a demo on this computer: keybraked with simulated vendors and simulated "
+             "agents spending through it, signed in (data kept in the user's data folder).")});
     return parser;
 }
 
@@ -177,6 +183,12 @@ bool Application::parseLaunchOptions(LaunchOptions *options, QString *error) con
         return false;
     }
     options->profileName = parser.value(QStringLiteral("profile"));
+    options->demo = parser.isSet(QStringLiteral("demo"));
+    if (options->demo
+        && (parser.isSet(QStringLiteral("profile")) || parser.isSet(QStringLiteral("server")))) {
+        *error = tr("--demo starts its own server: leave out --profile and --server.");
+        return false;
+    }
     if (parser.isSet(QStringLiteral("server"))) {
         const QUrl url = QUrl::fromUserInput(parser.value(QStringLiteral("server")));
         if (!url.isValid()

@@ -14,6 +14,7 @@ struct LaunchOptions
 {
     QString profileName; // --profile NAME
     QUrl serverUrl; // --server URL
+    bool demo = false; // --demo
 };
 
 // The console's QApplication: identity, Fusion style, and light and dark palettes that follow
@@ -33,7 +34,7 @@ public:
     // run works. Returns true when argv asked for either (and the text was printed).
     static bool handleInformationalArguments(int argc, char **argv);
 
-    // Parses --profile and --server; on a bad value prints why and returns false.
+    // Parses --profile, --server and --demo; on a bad value prints why and returns false.
     bool parseLaunchOptions(LaunchOptions *options, QString *error) const;
 
     void setThemePreference(ThemePreference preference);

@@ -1,5 +1,6 @@
 #include "app/application.h"
 #include "app/consolelauncher.h"
+#include "app/demolauncher.h"
 #include "app/keychainsecretstore.h"
 #include "app/memorysecretstore.h"
 #include "app/settings.h"
@@ -26,6 +27,15 @@ int main(int argc, char *argv[])
     KeychainSecretStore keychain(Application::keychainService());
     MemorySecretStore sessionOnly;
     ConsoleLauncher launcher(&settings, &keychain, &sessionOnly);
+    if (options.demo) {
+        // The demo quits once its children have stopped, not the moment its window closes.
+        DemoLauncher demo(&launcher, &keychain, &sessionOnly);
+        app.setQuitOnLastWindowClosed(false);
+        QObject::connect(&demo, &DemoLauncher::stopped, &app, &QCoreApplication::quit,
+                         Qt::QueuedConnection);
+        demo.start();
+        return app.exec();
+    }
     app.setQuitOnLastWindowClosed(true);
     QObject::connect(&launcher, &ConsoleLauncher::abandoned, &app, &QCoreApplication::quit,
                      Qt::QueuedConnection);

@@ -282,6 +282,13 @@ void MainWindow::setProfiles(const QList<ServerProfile> &profiles, const QString
     m_profiles->setCurrentIndex(m_profiles->findData(currentId));
 }
 
+void MainWindow::addBanner(QWidget *banner)
+{
+    auto *outer = qobject_cast<QVBoxLayout *>(centralWidget()->layout());
+    banner->setParent(centralWidget());
+    outer->insertWidget(outer->indexOf(m_band) + 1, banner);
+}
+
 void MainWindow::showPage(Page page)
 {
     m_navigation->setCurrentRow(int(page));

@@ -42,6 +42,9 @@ public:
     ~MainWindow() override;
 
     void setProfiles(const QList<ServerProfile> &profiles, const QString &currentId);
+    // Shows `banner` across the window under the environment band (the demo's explanation);
+    // the window takes it over.
+    void addBanner(QWidget *banner);
     void showPage(Page page);
     Page currentPage() const;
 
