@@ -9,6 +9,7 @@
 #include "ui/keyboardshortcutsdialog.h"
 #include "ui/overviewpage.h"
 #include "ui/placeholderpage.h"
+#include "ui/runspage.h"
 #include "ui/stoprunsdialog.h"
 #include "ui/themedicon.h"
 #include "ui/vaultkeyspage.h"
@@ -42,6 +43,7 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
     , m_profiles(new QComboBox(this))
     , m_vaultKeys(new VaultKeysPage(session, m_pages))
     , m_overview(new OverviewPage(session, m_vaultKeys->model(), m_pages))
+    , m_runs(new RunsPage(session, m_pages))
 {
     setObjectName(QStringLiteral("mainWindow"));
     // Wide enough for every default column of the key table beside the navigation, where the
@@ -102,11 +104,7 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
 
     m_pages->addWidget(m_overview);
     m_pages->addWidget(m_vaultKeys);
-    m_pages->addWidget(new PlaceholderPage(
-        QStringLiteral("runs"), tr("Runs"),
-        tr("Each agent run with its keys, spend over time against its caps, denials and the "
-           "moment it was stopped. Until then, filter Vault Keys by run label."),
-        m_pages));
+    m_pages->addWidget(m_runs);
     m_pages->addWidget(new PlaceholderPage(
         QStringLiteral("audit-log"), tr("Audit Log"),
         tr("Every proxied call and admin action, searchable and exportable as CSV. Until "
@@ -131,6 +129,8 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
         showPage(Page::VaultKeys);
         m_vaultKeys->showDetails(keyId);
     });
+    connect(m_overview, &OverviewPage::openRunRequested, this, &MainWindow::openRun);
+    connect(m_runs, &RunsPage::openKeyRequested, this, &MainWindow::openKey);
     connect(m_profiles, &QComboBox::activated, this, [this](int index) {
         const QString id = m_profiles->itemData(index).toString();
         if (id.isEmpty()) {
@@ -187,6 +187,8 @@ void MainWindow::buildMenus()
     m_refreshAction->setShortcut(QKeySequence::Refresh);
     connect(m_refreshAction, &QAction::triggered, this, [this] {
         m_vaultKeys->refresh();
+        if (currentPage() == Page::Runs)
+            m_runs->refresh();
         m_session->monitor()->retryNow();
     });
     addAction(m_refreshAction);
@@ -287,6 +289,18 @@ void MainWindow::addBanner(QWidget *banner)
     auto *outer = qobject_cast<QVBoxLayout *>(centralWidget()->layout());
     banner->setParent(centralWidget());
     outer->insertWidget(outer->indexOf(m_band) + 1, banner);
+}
+
+void MainWindow::openRun(const QString &label)
+{
+    showPage(Page::Runs);
+    m_runs->showRun(label);
+}
+
+void MainWindow::openKey(const QString &keyId)
+{
+    showPage(Page::VaultKeys);
+    m_vaultKeys->showDetails(keyId);
 }
 
 void MainWindow::showPage(Page page)

@@ -18,6 +18,7 @@ class ConnectionStatusLabel;
 class ConsoleSession;
 class EnvironmentBand;
 class OverviewPage;
+class RunsPage;
 class VaultKeysPage;
 
 // The console's window: the environment band, navigation with the profile switcher at its foot,
@@ -46,11 +47,15 @@ public:
     // the window takes it over.
     void addBanner(QWidget *banner);
     void showPage(Page page);
+    // The Runs page with `label` selected; the Vault Keys page with the key's details open.
+    void openRun(const QString &label);
+    void openKey(const QString &keyId);
     Page currentPage() const;
 
     ConsoleSession *session() const { return m_session; }
     VaultKeysPage *vaultKeysPage() const { return m_vaultKeys; }
     OverviewPage *overviewPage() const { return m_overview; }
+    RunsPage *runsPage() const { return m_runs; }
     EnvironmentBand *environmentBand() const { return m_band; }
     ConnectionStatusLabel *connectionStatus() const { return m_connection; }
     QString statusSummary() const;
@@ -80,6 +85,7 @@ private:
     QComboBox *m_profiles;
     VaultKeysPage *m_vaultKeys;
     OverviewPage *m_overview;
+    RunsPage *m_runs;
     QLabel *m_summary = nullptr;
     ConnectionStatusLabel *m_connection = nullptr;
     QLabel *m_role = nullptr;

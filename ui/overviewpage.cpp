@@ -2,18 +2,23 @@
 
 #include "models/connectionmonitor.h"
 #include "models/consolesession.h"
+#include "models/runtablemodel.h"
 #include "models/statsmodel.h"
 #include "models/vaultkeyfilterproxymodel.h"
 #include "models/vaultkeytablemodel.h"
+#include "models/vendorspendtodaymodel.h"
 #include "ui/caputilisationdelegate.h"
 #include "ui/keystatusdelegate.h"
 #include "ui/messagebanner.h"
 #include "ui/statcard.h"
+#include "ui/vendorspendchart.h"
 
 #include <QGridLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
+#include <QSortFilterProxyModel>
+#include <QStackedWidget>
 #include <QTableView>
 #include <QVBoxLayout>
 
@@ -29,10 +34,19 @@ OverviewPage::OverviewPage(ConsoleSession *session, VaultKeyTableModel *keys, QW
     , m_atRisk(new VaultKeyFilterProxyModel(this))
     , m_atRiskView(new QTableView(this))
     , m_atRiskNote(new QLabel(this))
+    , m_vendorSpend(new VendorSpendTodayModel(session->client(), this))
+    , m_topRuns(new RunTableModel(session->client(), this))
+    , m_topRunsBySpend(new QSortFilterProxyModel(this))
 {
     setObjectName(QStringLiteral("overviewPage"));
     m_model->setConnectionMonitor(session->monitor());
     m_model->setTimeFormatter(session->timeFormatter());
+    m_vendorSpend->setConnectionMonitor(session->monitor());
+    m_vendorSpend->setTimeFormatter(session->timeFormatter());
+    m_topRuns->setConnectionMonitor(session->monitor());
+    m_topRuns->setTimeFormatter(session->timeFormatter());
+    // Sorted here by spend, so read as many runs as one page holds.
+    m_topRuns->setPageSize(1000);
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(18, 14, 18, 14);
@@ -60,6 +74,12 @@ OverviewPage::OverviewPage(ConsoleSession *session, VaultKeyTableModel *keys, QW
         grid->addWidget(widget, 0, card);
     }
     layout->addLayout(grid);
+    layout->addSpacing(6);
+    auto *today = new QHBoxLayout;
+    today->setSpacing(18);
+    today->addWidget(buildVendorSpend(), 3);
+    today->addWidget(buildTopRuns(), 2);
+    layout->addLayout(today, 3);
     layout->addSpacing(6);
     auto *atRiskTitle = new QLabel(tr("Keys at or near their cap"), this);
     QFont sectionFont = atRiskTitle->font();
@@ -113,7 +133,7 @@ OverviewPage::OverviewPage(ConsoleSession *session, VaultKeyTableModel *keys, QW
     for (const auto &[column, width] : widths)
         m_atRiskView->setColumnWidth(column, width);
     m_atRiskView->horizontalHeader()->setStretchLastSection(true);
-    layout->addWidget(m_atRiskView, 1);
+    layout->addWidget(m_atRiskView, 2);
     connect(m_atRiskView, &QTableView::activated, this, [this](const QModelIndex &index) {
         Q_EMIT openKeyRequested(index.data(VaultKeyTableModel::KeyIdRole).toString());
     });
@@ -123,11 +143,16 @@ OverviewPage::OverviewPage(ConsoleSession *session, VaultKeyTableModel *keys, QW
     connect(m_atRisk, &QAbstractItemModel::layoutChanged, this, &OverviewPage::updateAtRisk);
     connect(keys, &QAbstractItemModel::rowsInserted, this, &OverviewPage::updateAtRisk);
     connect(open, &QPushButton::clicked, this, &OverviewPage::openVaultKeysRequested);
-    connect(session->monitor(), &ConnectionMonitor::refreshDue, m_model, &StatsModel::refresh);
+    connect(session->monitor(), &ConnectionMonitor::refreshDue, this, [this] {
+        m_model->refresh();
+        m_vendorSpend->refresh();
+        m_topRuns->refresh();
+    });
     connect(m_model, &QAbstractItemModel::dataChanged, this, &OverviewPage::updateCards);
     connect(m_model, &StatsModel::refreshed, this, [this] {
         m_banner->hide();
         updateCards();
+        updateWindow();
     });
     connect(m_model, &StatsModel::loadFailed, this, [this](const QString &message) {
         m_banner->showMessage(MessageBanner::Kind::Warning,
@@ -135,14 +160,184 @@ OverviewPage::OverviewPage(ConsoleSession *session, VaultKeyTableModel *keys, QW
                               tr("Retry"));
         updateCards();
     });
-    connect(m_banner, &MessageBanner::actionTriggered, m_model, &StatsModel::refresh);
+    connect(m_banner, &MessageBanner::actionTriggered, this, [this] {
+        m_model->refresh();
+        m_vendorSpend->refresh();
+        m_topRuns->refresh();
+    });
+    connect(m_vendorSpend, &VendorSpendTodayModel::loadFailed, this,
+            [this](const QString &message) {
+                m_banner->showMessage(MessageBanner::Kind::Warning,
+                                      tr("Could not read today's calls by vendor: %1").arg(message),
+                                      tr("Retry"));
+            });
+    connect(m_topRuns, &RunTableModel::loadFailed, this, [this](const QString &message) {
+        m_banner->showMessage(MessageBanner::Kind::Warning,
+                              tr("Could not read today's runs: %1").arg(message), tr("Retry"));
+    });
+    connect(m_vendorSpend, &VendorSpendTodayModel::updated, this, &OverviewPage::updateTodayNotes);
+    connect(m_topRuns, &RunTableModel::refreshed, this, &OverviewPage::updateTodayNotes);
+    connect(m_topRuns, &QAbstractItemModel::rowsInserted, this, &OverviewPage::updateTodayNotes);
+    connect(m_topRuns, &QAbstractItemModel::modelReset, this, &OverviewPage::updateTodayNotes);
     connect(session, &ConsoleSession::timeFormatterChanged, this,
             [this](const TimeFormatter &formatter) {
                 m_model->setTimeFormatter(formatter);
+                m_vendorSpend->setTimeFormatter(formatter);
+                m_vendorChart->setTimeFormatter(formatter);
+                m_topRuns->setTimeFormatter(formatter);
                 updateCards();
             });
     updateCards();
     updateAtRisk();
+    updateTodayNotes();
+}
+
+namespace {
+
+QLabel *sectionTitle(const QString &text, QWidget *parent)
+{
+    auto *label = new QLabel(text, parent);
+    QFont font = label->font();
+    font.setBold(true);
+    font.setPointSizeF(font.pointSizeF() * 1.1);
+    label->setFont(font);
+    return label;
+}
+
+void setUpTable(QTableView *view)
+{
+    view->verticalHeader()->hide();
+    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 12);
+    view->setShowGrid(false);
+    view->setAlternatingRowColors(true);
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->setSelectionMode(QAbstractItemView::SingleSelection);
+    view->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    view->setWordWrap(false);
+    view->setTextElideMode(Qt::ElideMiddle);
+    view->horizontalHeader()->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+    view->horizontalHeader()->setHighlightSections(false);
+}
+
+} // namespace
+
+QWidget *OverviewPage::buildVendorSpend()
+{
+    auto *box = new QWidget(this);
+    auto *layout = new QVBoxLayout(box);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(6);
+    auto *header = new QHBoxLayout;
+    header->addWidget(sectionTitle(tr("Today's spend by vendor"), box));
+    m_vendorNote = new QLabel(box);
+    m_vendorNote->setObjectName(QStringLiteral("vendorSpendNoteLabel"));
+    m_vendorNote->setForegroundRole(QPalette::PlaceholderText);
+    header->addSpacing(10);
+    header->addWidget(m_vendorNote, 1, Qt::AlignBottom);
+    m_vendorShowAsTable = new QPushButton(tr("Show as &table"), box);
+    m_vendorShowAsTable->setObjectName(QStringLiteral("vendorShowAsTablePushButton"));
+    m_vendorShowAsTable->setCheckable(true);
+    m_vendorShowAsTable->setToolTip(tr("Each vendor's settled spend by 5 minutes, exact"));
+    header->addWidget(m_vendorShowAsTable);
+    layout->addLayout(header);
+
+    m_vendorStack = new QStackedWidget(box);
+    m_vendorChart = new VendorSpendChart(m_vendorSpend, m_vendorStack);
+    m_vendorChart->setTimeFormatter(m_session->timeFormatter());
+    m_vendorTable = new QTableView(m_vendorStack);
+    m_vendorTable->setObjectName(QStringLiteral("vendorSpendTableView"));
+    m_vendorTable->setAccessibleName(tr("Today's spend by vendor, by 5 minutes"));
+    setUpTable(m_vendorTable);
+    m_vendorTable->setModel(m_vendorSpend);
+    m_vendorTable->horizontalHeader()->setStretchLastSection(true);
+    m_vendorStack->addWidget(m_vendorChart);
+    m_vendorStack->addWidget(m_vendorTable);
+    layout->addWidget(m_vendorStack, 1);
+    connect(m_vendorShowAsTable, &QPushButton::toggled, this, [this](bool table) {
+        m_vendorStack->setCurrentIndex(table ? 1 : 0);
+        m_vendorShowAsTable->setText(table ? tr("Show as &chart") : tr("Show as &table"));
+        if (table && m_vendorSpend->rowCount() > 0)
+            m_vendorTable->scrollToBottom();
+    });
+    return box;
+}
+
+QWidget *OverviewPage::buildTopRuns()
+{
+    auto *box = new QWidget(this);
+    auto *layout = new QVBoxLayout(box);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(6);
+    auto *header = new QHBoxLayout;
+    header->addWidget(sectionTitle(tr("Top runs today"), box));
+    m_topRunsNote = new QLabel(box);
+    m_topRunsNote->setObjectName(QStringLiteral("topRunsNoteLabel"));
+    m_topRunsNote->setForegroundRole(QPalette::PlaceholderText);
+    header->addSpacing(10);
+    header->addWidget(m_topRunsNote, 1, Qt::AlignBottom);
+    layout->addLayout(header);
+
+    m_topRunsBySpend->setSourceModel(m_topRuns);
+    m_topRunsBySpend->setSortRole(RunTableModel::RawValueRole);
+    m_topRunsBySpend->sort(RunTableModel::SpendColumn, Qt::DescendingOrder);
+    m_topRunsBySpend->setDynamicSortFilter(true);
+    m_topRunsView = new QTableView(box);
+    m_topRunsView->setObjectName(QStringLiteral("topRunsTableView"));
+    m_topRunsView->setAccessibleName(tr("Top runs today by spend"));
+    setUpTable(m_topRunsView);
+    m_topRunsView->setModel(m_topRunsBySpend);
+    m_topRunsView->setItemDelegateForColumn(RunTableModel::UtilisationColumn,
+                                            new CapUtilisationDelegate(m_topRunsView));
+    for (int column = 0; column < RunTableModel::ColumnCount; ++column) {
+        const bool shown = column == RunTableModel::LabelColumn
+            || column == RunTableModel::SpendColumn || column == RunTableModel::UtilisationColumn
+            || column == RunTableModel::BlockedColumn;
+        m_topRunsView->setColumnHidden(column, !shown);
+    }
+    m_topRunsView->setColumnWidth(RunTableModel::LabelColumn, 220);
+    m_topRunsView->setColumnWidth(RunTableModel::SpendColumn, 80);
+    m_topRunsView->setColumnWidth(RunTableModel::UtilisationColumn, 180);
+    m_topRunsView->horizontalHeader()->setStretchLastSection(true);
+    m_topRunsView->setToolTip(tr("Enter or double-click opens the run"));
+    layout->addWidget(m_topRunsView, 1);
+    connect(m_topRunsView, &QTableView::activated, this, [this](const QModelIndex &index) {
+        Q_EMIT openRunRequested(index.data(RunTableModel::LabelRole).toString());
+    });
+    return box;
+}
+
+void OverviewPage::updateWindow()
+{
+    const std::optional<client::TodayStats> stats = m_model->stats();
+    if (!stats || !stats->windowStart.isValid())
+        return;
+    // A new spend window (midnight in the server's zone) starts both lists over.
+    m_vendorSpend->setWindow(stats->windowStart, stats->resetsAt);
+    client::RunQuery query;
+    query.since = stats->windowStart;
+    m_topRuns->setQuery(query);
+}
+
+void OverviewPage::updateTodayNotes()
+{
+    const TimeFormatter time = m_session->timeFormatter();
+    if (!m_vendorSpend->hasLoaded()) {
+        m_vendorNote->setText(m_vendorSpend->lastError().isEmpty() ? tr("Loading…") : QString());
+    } else {
+        QString note = tr("settled, from %1 %2; hover for exact figures")
+                           .arg(time.clock(m_vendorSpend->windowStart()),
+                                time.zoneName(m_vendorSpend->windowStart()));
+        if (m_vendorSpend->isPartial())
+            note += tr(" (the day's first calls are beyond what was read)");
+        m_vendorNote->setText(note);
+    }
+    if (!m_topRuns->hasLoaded()) {
+        m_topRunsNote->setText(m_topRuns->lastError().isEmpty() ? tr("Loading…") : QString());
+    } else if (m_topRuns->rowCount() == 0) {
+        m_topRunsNote->setText(tr("no run has called a vendor today"));
+    } else {
+        m_topRunsNote->setText(tr("by spend, against the sum of their keys' caps"));
+    }
 }
 
 OverviewPage::~OverviewPage() = default;

@@ -1,0 +1,417 @@
+// The Runs page in the real main window, offscreen, against a real keybraked with a run that
+// spends to its cap: the table holds exactly GET /v1/runs for each filter; the spend chart draws
+// exactly GET /v1/runs/{label}/timeline (the cumulative line, the bars, a red tick per refused
+// call, a labelled line per cap) and its table alternative holds the same buckets; a drag on the
+// chart asks for that range; the calls below are the run's audit rows; "Export run…" writes
+// files that parse back to the timeline and the calls; Overview and Runs open each other's items.
+#include "client/jsoncodec.h"
+#include "client/keybrakeclient.h"
+#include "models/auditlogmodel.h"
+#include "models/connectionmonitor.h"
+#include "models/consolesession.h"
+#include "models/rundetailmodel.h"
+#include "models/runexport.h"
+#include "models/runtablemodel.h"
+#include "models/runtimelinemodel.h"
+#include "testserver.h"
+#include "ui/mainwindow.h"
+#include "ui/pagestatewidget.h"
+#include "ui/runspage.h"
+#include "ui/runspendchart.h"
+
+#include <QAreaSeries>
+#include <QChart>
+#include <QChartView>
+#include <QComboBox>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLineEdit>
+#include <QLineSeries>
+#include <QPushButton>
+#include <QScatterSeries>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUrl>
+
+#include <memory>
+
+using namespace keybrake;
+using namespace Qt::StringLiterals;
+
+class TestRunsPage : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<test::TestServer> m_server;
+    std::unique_ptr<ConsoleSession> m_session;
+    std::unique_ptr<MainWindow> m_window;
+    const QString m_runaway = u"agents/billing/runaway-1"_s;
+    QString m_firstKey;
+
+    RunsPage *page() const { return m_window->runsPage(); }
+
+    QJsonObject issue(const QString &label, int cap, const QString &name)
+    {
+        return m_server->issueKey(QJsonObject {
+            {u"vendor"_s, u"stripe"_s},
+            {u"name"_s, name},
+            {u"daily_usd_cap"_s, cap},
+            {u"allowed_endpoints"_s, QJsonArray {u"charges.create"_s}},
+            {u"expires_in"_s, u"1h"_s},
+            {u"agent_run_label"_s, label},
+        });
+    }
+    int charge(const QJsonObject &key, qint64 cents)
+    {
+        return m_server
+            ->proxy("POST", u"/stripe/v1/charges"_s, test::stripeCharge(cents),
+                    key.value(u"vault_key"_s).toString())
+            .status;
+    }
+    template<typename T>
+    T get(const QString &pathAndQuery)
+    {
+        const test::HttpResult answer = m_server->admin("GET", pathAndQuery);
+        const client::Result<T> value = client::JsonCodec::decode<T>(answer.body);
+        if (answer.status != 200 || !value.isOk()) {
+            QTest::qFail(answer.body.constData(), __FILE__, __LINE__);
+            return T {};
+        }
+        return *value;
+    }
+    static QString encoded(const QString &label)
+    {
+        return QString::fromLatin1(QUrl::toPercentEncoding(label));
+    }
+    client::RunTimeline serverTimeline(const client::TimelineQuery &query)
+    {
+        QUrlQuery parameters = query.toUrlQuery();
+        return get<client::RunTimeline>(u"/v1/runs/"_s + encoded(m_runaway) + u"/timeline?"_s
+                                        + parameters.toString(QUrl::FullyEncoded));
+    }
+    bool waitForRuns()
+    {
+        return QTest::qWaitFor(
+            [this] { return page()->model()->hasLoaded() && !page()->model()->isLoading(); },
+            20000);
+    }
+    bool waitForTimeline()
+    {
+        return QTest::qWaitFor(
+            [this] {
+                return page()->timelineModel()->hasTimeline()
+                    && !page()->timelineModel()->isLoading();
+            },
+            20000);
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        m_server = std::make_unique<test::TestServer>();
+        QVERIFY2(m_server->start(), qPrintable(m_server->errorString()));
+        // The runaway: spends its first key to the cap and is refused twice, then a second key.
+        const QJsonObject first = issue(m_runaway, 10, u"billing worker"_s);
+        m_firstKey = first.value(u"key_id"_s).toString();
+        const QJsonObject second = issue(m_runaway, 5, u"billing refunds"_s);
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(charge(first, 300), 200);
+        QCOMPARE(charge(first, 300), 429);
+        QCOMPARE(charge(first, 300), 429);
+        QCOMPARE(charge(second, 150), 200);
+        QCOMPARE(charge(issue(u"agents/billing/calm-2"_s, 50, u"calm"_s), 120), 200);
+        const QJsonObject ended = issue(u"agents/notify/job-7"_s, 10, u"notify"_s);
+        QCOMPARE(charge(ended, 5), 200);
+        QCOMPARE(
+            m_server->admin("DELETE", u"/v1/keys/"_s + ended.value(u"key_id"_s).toString()).status,
+            200);
+        QCOMPARE(charge(issue(u"cron"_s, 10, u"cron"_s), 1), 200);
+
+        const ServerProfile profile =
+            ServerProfile::create(u"test"_s, m_server->baseUrl(), ServerEnvironment::Staging);
+        m_session = std::make_unique<ConsoleSession>(profile, m_server->adminKey());
+        m_session->setTimeZoneDisplay(TimeZoneDisplay::Utc);
+        m_window = std::make_unique<MainWindow>(m_session.get());
+        m_session->start();
+        m_window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+        m_window->showPage(MainWindow::Page::Runs);
+        QVERIFY(waitForRuns());
+    }
+
+    void tableIsTheServersList()
+    {
+        const client::RunPage expected = get<client::RunPage>(u"/v1/runs?limit=1000"_s);
+        QCOMPARE(expected.data.size(), 4);
+        QCOMPARE(page()->model()->runs(), expected.data);
+        QCOMPARE(page()->table()->model()->rowCount(), 4);
+        QVERIFY(page()->table()->isVisible());
+        // The agents seen are offered as prefixes.
+        QVERIFY(page()->prefixCombo()->findText(u"agents/billing/"_s) >= 0);
+        QVERIFY(page()->prefixCombo()->findText(u"agents/notify/"_s) >= 0);
+    }
+
+    void filtersGiveTheServersRows_data()
+    {
+        QTest::addColumn<QString>("search");
+        QTest::addColumn<QString>("prefix");
+        QTest::addColumn<int>("statusIndex"); // 0 all, 1 active, 2 ended
+        QTest::addColumn<QString>("serverQuery");
+        QTest::newRow("prefix") << QString() << u"agents/billing/"_s << 0
+                                << u"label_prefix=agents/billing/"_s;
+        QTest::newRow("search") << u"RUNAWAY"_s << QString() << 0 << u"q=RUNAWAY"_s;
+        QTest::newRow("ended") << QString() << QString() << 2 << u"status=ended"_s;
+        QTest::newRow("prefix and active")
+            << QString() << u"agents/"_s << 1 << u"label_prefix=agents/&status=active"_s;
+    }
+    void filtersGiveTheServersRows()
+    {
+        QFETCH(QString, search);
+        QFETCH(QString, prefix);
+        QFETCH(int, statusIndex);
+        QFETCH(QString, serverQuery);
+        const client::RunPage expected =
+            get<client::RunPage>(u"/v1/runs?limit=1000&"_s + serverQuery);
+        QVERIFY(!expected.data.isEmpty());
+        page()->statusCombo()->setCurrentIndex(statusIndex);
+        page()->prefixCombo()->setCurrentText(prefix);
+        page()->searchEdit()->setText(search);
+        QTest::keyClick(page()->searchEdit(), Qt::Key_Return);
+        QVERIFY(waitForRuns());
+        QCOMPARE(page()->model()->runs(), expected.data);
+
+        page()->statusCombo()->setCurrentIndex(0);
+        page()->prefixCombo()->setCurrentText(QString());
+        page()->searchEdit()->clear();
+        QTest::keyClick(page()->searchEdit(), Qt::Key_Return);
+        QVERIFY(waitForRuns());
+    }
+
+    void noMatchTeaches()
+    {
+        page()->searchEdit()->setText(u"no-such-run"_s);
+        QTest::keyClick(page()->searchEdit(), Qt::Key_Return);
+        QVERIFY(waitForRuns());
+        QCOMPARE(page()->model()->rowCount(), 0);
+        QVERIFY(page()->stateWidget()->isVisible());
+        QCOMPARE(page()->stateWidget()->title(), u"No run matches these filters"_s);
+        page()->searchEdit()->clear();
+        QTest::keyClick(page()->searchEdit(), Qt::Key_Return);
+        QVERIFY(waitForRuns());
+        QCOMPARE(page()->model()->rowCount(), 4);
+    }
+
+    // The chart draws the timeline route's answer: nothing more, nothing less.
+    void chartIsTheTimeline()
+    {
+        m_window->openRun(m_runaway);
+        QCOMPARE(m_window->currentPage(), MainWindow::Page::Runs);
+        QCOMPARE(page()->currentRun(), m_runaway);
+        QCOMPARE(page()->table()->currentIndex().row(), page()->model()->rowOfRun(m_runaway));
+        page()->bucketCombo()->setCurrentIndex(page()->bucketCombo()->findData(u"10s"_s));
+        QVERIFY(QTest::qWaitFor(
+            [this] {
+                return page()->timelineModel()->timeline().bucket == u"10s"
+                    && !page()->timelineModel()->isLoading();
+            },
+            20000));
+        page()->chart()->flush();
+
+        const client::RunTimeline expected = serverTimeline(page()->timelineModel()->query());
+        QCOMPARE(page()->timelineModel()->timeline(), expected);
+        RunSpendChart *chart = page()->chart();
+        const qint64 bucketMs = expected.bucketSeconds * 1000;
+
+        const QList<QPointF> line = chart->cumulativeSeries()->points();
+        QCOMPARE(line.size(), expected.buckets.size() + 1);
+        QCOMPARE(qint64(line.first().x()), expected.since.toMSecsSinceEpoch());
+        QCOMPARE(qRound64(line.first().y() * 1e6), expected.spendBeforeUsd.micros());
+        for (qsizetype i = 0; i < expected.buckets.size(); ++i) {
+            QCOMPARE(qint64(line.at(i + 1).x()),
+                     expected.buckets.at(i).start.toMSecsSinceEpoch() + bucketMs);
+            QCOMPARE(qRound64(line.at(i + 1).y() * 1e6),
+                     expected.buckets.at(i).cumulativeSpendUsd.micros());
+        }
+        QCOMPARE(qRound64(line.last().y() * 1e6), 10'500'000);
+
+        const QList<QPointF> bars = chart->callSeries()->points();
+        QCOMPARE(bars.size(), expected.buckets.size() * 4);
+        qint64 calls = 0;
+        for (qsizetype i = 0; i < expected.buckets.size(); ++i) {
+            QCOMPARE(qint64(bars.at(i * 4 + 1).y()), expected.buckets.at(i).calls);
+            calls += qint64(bars.at(i * 4 + 1).y());
+        }
+        QCOMPARE(calls, 6);
+
+        const QList<QPointF> ticks = chart->denialSeries()->points();
+        QCOMPARE(ticks.size(), 2);
+        QCOMPARE(expected.denials.size(), 2);
+        for (qsizetype i = 0; i < ticks.size(); ++i) {
+            QCOMPARE(qint64(ticks.at(i).x()), expected.denials.at(i).ts.toMSecsSinceEpoch());
+            QCOMPARE(ticks.at(i).y(), 0.0);
+        }
+
+        // One labelled line per cap, across the whole range.
+        const QList<QLineSeries *> caps = chart->capSeries();
+        QCOMPARE(caps.size(), 2);
+        QStringList names;
+        for (QLineSeries *cap : caps) {
+            names << cap->name();
+            const QList<QPointF> points = cap->points();
+            QCOMPARE(qint64(points.first().x()), expected.since.toMSecsSinceEpoch());
+            QCOMPARE(qint64(points.last().x()), expected.until.toMSecsSinceEpoch());
+            for (const QPointF &point : points)
+                QCOMPARE(point.y(), points.first().y());
+            QVERIFY(cap->pointLabelsVisible());
+            QCOMPARE(cap->pointLabelsFormat(), cap->name());
+        }
+        names.sort();
+        QCOMPARE(names,
+                 QStringList({u"Daily cap $10.00: billing worker"_s,
+                              u"Daily cap $5.00: billing refunds"_s}));
+        QCOMPARE(qRound64(caps.at(0)->points().first().y() * 1e6), 5'000'000);
+        QCOMPARE(qRound64(caps.at(1)->points().first().y() * 1e6), 10'000'000);
+
+        // Hover: the exact figures of the bucket under the pointer, refusals by reason.
+        const QString hover = chart->hoverText(expected.denials.first().ts.toMSecsSinceEpoch());
+        QVERIFY2(hover.contains(u"cap_exhausted × 2"_s), qPrintable(hover));
+        QVERIFY2(hover.contains(u"$9.00"_s) || hover.contains(u"$10.50"_s), qPrintable(hover));
+        QVERIFY(chart->hoverText(expected.until.toMSecsSinceEpoch() + 1).isEmpty());
+        // The axes name what they show, the zone included.
+        QCOMPARE(chart->chart()->axes(Qt::Horizontal).first()->titleText(), u"Time (UTC)"_s);
+    }
+
+    void tableAlternativeHasTheSameBuckets()
+    {
+        QVERIFY(!page()->isShowingTable());
+        QTest::mouseClick(page()->showAsTableButton(), Qt::LeftButton);
+        QVERIFY(page()->isShowingTable());
+        QVERIFY(page()->timelineTable()->isVisible());
+        QVERIFY(!page()->chart()->isVisible());
+        const client::RunTimeline &timeline = page()->timelineModel()->timeline();
+        QAbstractItemModel *table = page()->timelineTable()->model();
+        QCOMPARE(table->rowCount(), timeline.buckets.size());
+        for (int row = 0; row < table->rowCount(); ++row)
+            QCOMPARE(
+                table->index(row, RunTimelineModel::CumulativeColumn)
+                    .data(RunTimelineModel::ExportRole)
+                    .toString(),
+                QString::fromStdString(timeline.buckets.at(row).cumulativeSpendUsd.toDecimal()));
+        QTest::mouseClick(page()->showAsTableButton(), Qt::LeftButton);
+        QVERIFY(!page()->isShowingTable());
+        QVERIFY(page()->chart()->isVisible());
+    }
+
+    // A drag across the plot asks the server for that range.
+    void dragSelectsARange()
+    {
+        page()->chart()->flush();
+        QChartView *view = page()->chart()->chartView();
+        const QRectF plot = page()->chart()->chart()->plotArea();
+        const QPoint from = view->mapFromScene(page()->chart()->chart()->mapToScene(
+            QPointF(plot.left() + plot.width() * 0.2, plot.center().y())));
+        const QPoint to = view->mapFromScene(page()->chart()->chart()->mapToScene(
+            QPointF(plot.left() + plot.width() * 0.8, plot.center().y())));
+        QSignalSpy selected(page()->chart(), &RunSpendChart::rangeSelected);
+        QTest::mousePress(view->viewport(), Qt::LeftButton, {}, from);
+        QTest::mouseRelease(view->viewport(), Qt::LeftButton, {}, to);
+        QCOMPARE(selected.size(), 1);
+        const QDateTime since = selected.first().at(0).toDateTime();
+        const QDateTime until = selected.first().at(1).toDateTime();
+        QVERIFY(since < until);
+        QCOMPARE(since.toMSecsSinceEpoch(), page()->chart()->msAt(from));
+        QCOMPARE(until.toMSecsSinceEpoch(), page()->chart()->msAt(to));
+        QCOMPARE(RunsPage::Range(page()->rangeCombo()->currentData().toInt()),
+                 RunsPage::Range::Selection);
+        QCOMPARE(page()->timelineQuery().since, since);
+        QCOMPARE(page()->timelineQuery().until, until);
+        QVERIFY(QTest::qWaitFor(
+            [this, since] {
+                return page()->timelineModel()->query().since == since
+                    && page()->timelineModel()->hasTimeline()
+                    && !page()->timelineModel()->isLoading();
+            },
+            20000));
+        // The server widened the range to whole buckets around the selection.
+        const client::RunTimeline &timeline = page()->timelineModel()->timeline();
+        QVERIFY(timeline.since <= since);
+        QVERIFY(timeline.until >= until);
+        QCOMPARE(timeline, serverTimeline(page()->timelineModel()->query()));
+
+        // A click is not a drag.
+        QTest::mouseClick(view->viewport(), Qt::LeftButton, {}, from);
+        QCOMPARE(selected.size(), 1);
+        page()->rangeCombo()->setCurrentIndex(0);
+        QVERIFY(waitForTimeline());
+    }
+
+    void callsAreTheRunsAuditRows()
+    {
+        const client::AuditPage expected =
+            get<client::AuditPage>(u"/v1/audit?limit=1000&label="_s + encoded(m_runaway));
+        QCOMPARE(expected.data.size(), 6);
+        QVERIFY(QTest::qWaitFor([this] { return page()->callsModel()->hasLoaded(); }, 20000));
+        QCOMPARE(page()->callsModel()->entries(), expected.data);
+        QCOMPARE(page()->callsTable()->model()->rowCount(), 6);
+    }
+
+    void exportWritesTimelineAndCalls()
+    {
+        QTemporaryDir dir;
+        page()->setDirectoryChooser([&dir](QWidget *, const QString &) { return dir.path(); });
+        QSignalSpy finished(page(), &RunsPage::exportFinished);
+        QTest::mouseClick(page()->exportButton(), Qt::LeftButton);
+        QVERIFY(finished.wait(30000));
+        QVERIFY2(finished.first().at(0).toBool(), qPrintable(finished.first().at(1).toString()));
+        const QStringList files = page()->exporter()->files();
+        QCOMPARE(files.size(), 3);
+
+        QFile json(files.at(0));
+        QVERIFY(json.open(QIODevice::ReadOnly));
+        const QJsonObject document = QJsonDocument::fromJson(json.readAll()).object();
+        client::RunTimeline timeline;
+        QVERIFY(client::JsonCodec::fromJson(document.value(u"timeline"), &timeline));
+        QCOMPARE(timeline, serverTimeline(page()->timelineModel()->query()));
+        const client::AuditPage calls =
+            get<client::AuditPage>(u"/v1/audit?limit=1000&label="_s + encoded(m_runaway));
+        const QJsonArray fileCalls = document.value(u"calls").toArray();
+        QCOMPARE(fileCalls.size(), calls.data.size());
+        for (qsizetype i = 0; i < fileCalls.size(); ++i) {
+            client::AuditEntry entry;
+            QVERIFY(client::JsonCodec::fromJson(fileCalls.at(i), &entry));
+            QCOMPARE(entry, calls.data.at(i));
+        }
+        QFile csv(files.at(1));
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        int dataLines = 0;
+        for (const QByteArray &line : csv.readAll().split('\n'))
+            if (!line.trimmed().isEmpty() && !line.startsWith('#'))
+                ++dataLines;
+        QCOMPARE(dataLines, timeline.buckets.size() + 1);
+    }
+
+    // A key of the run opens in Vault Keys; Overview's runs open here.
+    void itemsOpenWhereTheyLive()
+    {
+        QVERIFY(QTest::qWaitFor([this] { return page()->detailModel()->hasDetail(); }, 20000));
+        m_window->openKey(m_firstKey);
+        QCOMPARE(m_window->currentPage(), MainWindow::Page::VaultKeys);
+        m_window->openRun(u"agents/billing/calm-2"_s);
+        QCOMPARE(m_window->currentPage(), MainWindow::Page::Runs);
+        QCOMPARE(page()->currentRun(), u"agents/billing/calm-2"_s);
+        QVERIFY(QTest::qWaitFor(
+            [this] {
+                return page()->detailModel()->hasDetail()
+                    && page()->detailModel()->label() == u"agents/billing/calm-2";
+            },
+            20000));
+        QCOMPARE(page()->detailModel()->rowCount(), 1);
+    }
+};
+
+QTEST_MAIN(TestRunsPage)
+#include "tst_runspage.moc"

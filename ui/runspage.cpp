@@ -1,0 +1,664 @@
+#include "ui/runspage.h"
+
+#include "client/runquery.h"
+#include "models/auditlogmodel.h"
+#include "models/connectionmonitor.h"
+#include "models/consolesession.h"
+#include "models/rundetailmodel.h"
+#include "models/runexport.h"
+#include "models/runtablemodel.h"
+#include "models/runtimelinemodel.h"
+#include "ui/caputilisationdelegate.h"
+#include "ui/keystatusdelegate.h"
+#include "ui/messagebanner.h"
+#include "ui/pagestatewidget.h"
+#include "ui/runspendchart.h"
+
+#include <QComboBox>
+#include <QFileDialog>
+#include <QFontDatabase>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTimer>
+#include <QVBoxLayout>
+
+#include <set>
+
+namespace keybrake {
+
+namespace {
+
+QTableView *makeTable(const QString &objectName, const QString &accessibleName, QWidget *parent)
+{
+    auto *table = new QTableView(parent);
+    table->setObjectName(objectName);
+    table->setAccessibleName(accessibleName);
+    table->verticalHeader()->hide();
+    table->verticalHeader()->setDefaultSectionSize(table->fontMetrics().height() + 10);
+    table->setShowGrid(false);
+    table->setAlternatingRowColors(true);
+    table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table->setSelectionMode(QAbstractItemView::SingleSelection);
+    table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    table->setWordWrap(false);
+    table->setTextElideMode(Qt::ElideMiddle);
+    table->horizontalHeader()->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+    table->horizontalHeader()->setHighlightSections(false);
+    table->horizontalHeader()->setStretchLastSection(true);
+    return table;
+}
+
+QLabel *sectionTitle(const QString &text, QWidget *parent)
+{
+    auto *label = new QLabel(text, parent);
+    QFont font = label->font();
+    font.setBold(true);
+    font.setPointSizeF(font.pointSizeF() * 1.1);
+    label->setFont(font);
+    return label;
+}
+
+// Buckets the whole-run chart asks for: readable bars, far below the server's 2,000.
+constexpr int AutoBuckets = 240;
+
+} // namespace
+
+RunsPage::RunsPage(ConsoleSession *session, QWidget *parent)
+    : QWidget(parent)
+    , m_session(session)
+    , m_runs(new RunTableModel(session->client(), this))
+    , m_timeline(new RunTimelineModel(session->client(), this))
+    , m_detail(new RunDetailModel(session->client(), this))
+    , m_calls(new AuditLogModel(session->client(), this))
+    , m_export(new RunExport(session->client(), this))
+    , m_chooseDirectory([](QWidget *parent, const QString &label) {
+        return QFileDialog::getExistingDirectory(
+            parent, RunsPage::tr("Export run %1 to folder").arg(label));
+    })
+{
+    setObjectName(QStringLiteral("runsPage"));
+    m_runs->setConnectionMonitor(session->monitor());
+    m_timeline->setConnectionMonitor(session->monitor());
+    m_detail->setConnectionMonitor(session->monitor());
+    m_calls->setConnectionMonitor(session->monitor());
+    m_calls->setPageSize(200);
+    buildUi();
+
+    const auto applyTime = [this](const TimeFormatter &formatter) {
+        m_runs->setTimeFormatter(formatter);
+        m_timeline->setTimeFormatter(formatter);
+        m_detail->setTimeFormatter(formatter);
+        m_calls->setTimeFormatter(formatter);
+        m_chart->setTimeFormatter(formatter);
+        updateState();
+    };
+    applyTime(session->timeFormatter());
+    connect(session, &ConsoleSession::timeFormatterChanged, this, applyTime);
+
+    connect(m_runs, &RunTableModel::loadingChanged, this, &RunsPage::updateState);
+    connect(m_runs, &RunTableModel::refreshed, this, [this] {
+        m_banner->hide();
+        updateState();
+        updatePrefixes();
+        if (!m_label.isEmpty())
+            selectRowOf(m_label);
+    });
+    connect(m_runs, &QAbstractItemModel::rowsInserted, this, [this] {
+        updateState();
+        updatePrefixes();
+    });
+    connect(m_runs, &QAbstractItemModel::modelReset, this, &RunsPage::updateState);
+    connect(m_runs, &RunTableModel::loadFailed, this, [this](const QString &message) {
+        m_banner->showMessage(MessageBanner::Kind::Error,
+                              tr("Could not load the runs: %1").arg(message), tr("Retry"));
+        updateState();
+    });
+    connect(m_banner, &MessageBanner::actionTriggered, this, &RunsPage::refresh);
+
+    connect(m_timeline, &RunTimelineModel::loaded, this, [this] {
+        m_chart->setTimeline(m_timeline->timeline(), m_timeline->series());
+        if (m_timeline->timeline().denialsTruncated)
+            m_detailBanner->showMessage(
+                MessageBanner::Kind::Information,
+                tr("This range has more than 10,000 refused calls; the chart marks the first "
+                   "10,000. Narrow the range to see the rest."));
+        updateHeadline();
+    });
+    connect(m_timeline, &RunTimelineModel::loadFailed, this, [this](const QString &message) {
+        m_detailBanner->showMessage(MessageBanner::Kind::Error,
+                                    tr("Could not load the run's timeline: %1").arg(message),
+                                    tr("Retry"));
+    });
+    connect(m_timeline, &RunTimelineModel::bucketAdjusted, this, [this](const QString &bucket) {
+        const QSignalBlocker blocker(m_bucket);
+        m_bucket->setCurrentIndex(std::max(0, m_bucket->findData(bucket)));
+        m_detailBanner->showMessage(
+            MessageBanner::Kind::Information,
+            tr("That range has too many intervals for the chosen bucket; showing %1 buckets.")
+                .arg(bucket));
+    });
+    connect(m_detail, &RunDetailModel::loaded, this, &RunsPage::updateHeadline);
+    connect(m_detail, &RunDetailModel::loadFailed, this, [this](const QString &message) {
+        m_detailBanner->showMessage(MessageBanner::Kind::Error,
+                                    tr("Could not load the run: %1").arg(message), tr("Retry"));
+    });
+    connect(m_detailBanner, &MessageBanner::actionTriggered, this, [this] {
+        m_detailBanner->hide();
+        m_detail->refresh();
+        loadTimeline();
+        m_calls->refresh();
+    });
+    connect(m_chart, &RunSpendChart::rangeSelected, this, &RunsPage::selectRange);
+
+    connect(m_export, &RunExport::progress, this, [this](const QString &step) {
+        m_detailBanner->showMessage(MessageBanner::Kind::Information, step);
+    });
+    connect(m_export, &RunExport::finished, this, [this](bool ok, const QString &message) {
+        m_exportButton->setEnabled(true);
+        if (ok)
+            m_detailBanner->showMessage(
+                MessageBanner::Kind::Information,
+                tr("Exported run %1 to %2").arg(m_label, m_export->files().join(u", ")));
+        else
+            m_detailBanner->showMessage(MessageBanner::Kind::Error,
+                                        tr("Could not export the run: %1").arg(message));
+        Q_EMIT exportFinished(ok, message);
+    });
+
+    connect(session->monitor(), &ConnectionMonitor::refreshDue, this, [this] {
+        if (isVisible())
+            refresh();
+    });
+    updateState();
+}
+
+RunsPage::~RunsPage() = default;
+
+void RunsPage::buildUi()
+{
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(18, 14, 18, 14);
+    layout->setSpacing(10);
+
+    auto *header = new QHBoxLayout;
+    auto *title = new QLabel(tr("Runs"), this);
+    QFont titleFont = title->font();
+    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.45);
+    titleFont.setBold(true);
+    title->setFont(titleFont);
+    m_asOf = new QLabel(this);
+    m_asOf->setObjectName(QStringLiteral("runsAsOfLabel"));
+    m_asOf->setForegroundRole(QPalette::PlaceholderText);
+    header->addWidget(title);
+    header->addSpacing(12);
+    header->addWidget(m_asOf, 1, Qt::AlignBottom);
+    layout->addLayout(header);
+
+    auto *filters = new QHBoxLayout;
+    m_search = new QLineEdit(this);
+    m_search->setObjectName(QStringLiteral("runsSearchLineEdit"));
+    m_search->setPlaceholderText(tr("Search run labels"));
+    m_search->setAccessibleName(tr("Search run labels"));
+    m_search->setToolTip(tr("Runs whose label contains this text, in any case"));
+    m_search->setClearButtonEnabled(true);
+    m_search->setMinimumWidth(260);
+    auto *prefixLabel = new QLabel(tr("A&gent:"), this);
+    m_prefix = new QComboBox(this);
+    m_prefix->setObjectName(QStringLiteral("runsPrefixComboBox"));
+    m_prefix->setAccessibleName(tr("Label prefix"));
+    m_prefix->setToolTip(tr("Runs whose label starts with this prefix (the agent); type any "
+                            "prefix or pick one seen"));
+    m_prefix->setEditable(true);
+    m_prefix->setInsertPolicy(QComboBox::NoInsert);
+    m_prefix->setMinimumWidth(220);
+    m_prefix->lineEdit()->setPlaceholderText(tr("All agents"));
+    m_prefix->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    prefixLabel->setBuddy(m_prefix);
+    auto *statusLabel = new QLabel(tr("S&tatus:"), this);
+    m_status = new QComboBox(this);
+    m_status->setObjectName(QStringLiteral("runsStatusComboBox"));
+    m_status->setAccessibleName(tr("Run status"));
+    m_status->addItem(tr("All"), -1);
+    m_status->addItem(tr("Active"), int(client::RunStatus::Active));
+    m_status->addItem(tr("Ended"), int(client::RunStatus::Ended));
+    statusLabel->setBuddy(m_status);
+    auto *refreshButton = new QPushButton(tr("&Refresh"), this);
+    refreshButton->setObjectName(QStringLiteral("runsRefreshPushButton"));
+    refreshButton->setToolTip(tr("Read the runs and the selected run again (F5)"));
+    filters->addWidget(m_search, 2);
+    filters->addSpacing(8);
+    filters->addWidget(prefixLabel);
+    filters->addWidget(m_prefix, 1);
+    filters->addSpacing(8);
+    filters->addWidget(statusLabel);
+    filters->addWidget(m_status);
+    filters->addStretch();
+    filters->addWidget(refreshButton);
+    layout->addLayout(filters);
+
+    m_banner = new MessageBanner(this);
+    m_banner->setObjectName(QStringLiteral("runsMessageBanner"));
+    layout->addWidget(m_banner);
+
+    auto *splitter = new QSplitter(Qt::Vertical, this);
+    splitter->setObjectName(QStringLiteral("runsSplitter"));
+    splitter->setChildrenCollapsible(false);
+    m_tableStack = new QStackedWidget(splitter);
+    m_state = new PageStateWidget(m_tableStack);
+    m_state->setObjectName(QStringLiteral("runsStateWidget"));
+    m_table = makeTable(QStringLiteral("runsTableView"), tr("Runs"), m_tableStack);
+    m_table->setModel(m_runs);
+    m_table->setItemDelegateForColumn(RunTableModel::StatusColumn, new KeyStatusDelegate(m_table));
+    m_table->setItemDelegateForColumn(RunTableModel::UtilisationColumn,
+                                      new CapUtilisationDelegate(m_table));
+    const QList<QPair<int, int>> widths = {
+        {RunTableModel::LabelColumn, 300},     {RunTableModel::StatusColumn, 90},
+        {RunTableModel::VendorsColumn, 110},   {RunTableModel::KeysColumn, 90},
+        {RunTableModel::SpendColumn, 90},      {RunTableModel::UtilisationColumn, 190},
+        {RunTableModel::CallsColumn, 70},      {RunTableModel::BlockedColumn, 70},
+        {RunTableModel::FirstCallColumn, 110},
+    };
+    for (const auto &[column, width] : widths)
+        m_table->setColumnWidth(column, width);
+    m_tableStack->addWidget(m_state);
+    m_tableStack->addWidget(m_table);
+    splitter->addWidget(m_tableStack);
+    splitter->addWidget(buildDetail());
+    splitter->setStretchFactor(0, 2);
+    splitter->setStretchFactor(1, 5);
+    layout->addWidget(splitter, 1);
+
+    m_searchTimer = new QTimer(this);
+    m_searchTimer->setSingleShot(true);
+    m_searchTimer->setInterval(250);
+    connect(m_searchTimer, &QTimer::timeout, this, &RunsPage::applyFilters);
+    connect(m_search, &QLineEdit::textChanged, m_searchTimer, qOverload<>(&QTimer::start));
+    connect(m_search, &QLineEdit::returnPressed, this, &RunsPage::applyFilters);
+    connect(m_prefix, &QComboBox::currentTextChanged, m_searchTimer, qOverload<>(&QTimer::start));
+    connect(m_status, &QComboBox::currentIndexChanged, this, &RunsPage::applyFilters);
+    connect(refreshButton, &QPushButton::clicked, this, &RunsPage::refresh);
+    connect(m_state, &PageStateWidget::actionTriggered, this, [this] {
+        if (!m_runs->lastError().isEmpty()) {
+            refresh();
+            return;
+        }
+        m_search->clear();
+        m_prefix->setCurrentText(QString());
+        m_status->setCurrentIndex(0);
+        applyFilters();
+    });
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex &current) {
+                if (const client::RunSummary *run = m_runs->runAt(current.row()))
+                    showRun(run->label);
+            });
+}
+
+QWidget *RunsPage::buildDetail()
+{
+    m_detailStack = new QStackedWidget(this);
+    m_detailState = new PageStateWidget(m_detailStack);
+    m_detailState->setObjectName(QStringLiteral("runDetailStateWidget"));
+    m_detailState->showMessage(
+        QStringLiteral("runs"), tr("No run selected"),
+        tr("Select a run above to see its spend over time against its keys' caps, every call "
+           "it made, and the moment it was stopped."));
+    m_detailStack->addWidget(m_detailState);
+
+    auto *detail = new QWidget(m_detailStack);
+    auto *layout = new QVBoxLayout(detail);
+    layout->setContentsMargins(0, 8, 0, 0);
+    layout->setSpacing(6);
+    auto *headline = new QHBoxLayout;
+    m_runTitle = new QLabel(detail);
+    m_runTitle->setObjectName(QStringLiteral("runTitleLabel"));
+    m_runTitle->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    mono.setBold(true);
+    mono.setPointSizeF(mono.pointSizeF() * 1.1);
+    m_runTitle->setFont(mono);
+    m_runSummary = new QLabel(detail);
+    m_runSummary->setObjectName(QStringLiteral("runSummaryLabel"));
+    m_runSummary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    headline->addWidget(m_runTitle);
+    headline->addSpacing(12);
+    headline->addWidget(m_runSummary, 1);
+    layout->addLayout(headline);
+
+    auto *controls = new QHBoxLayout;
+    auto *rangeLabel = new QLabel(tr("R&ange:"), detail);
+    m_range = new QComboBox(detail);
+    m_range->setObjectName(QStringLiteral("runRangeComboBox"));
+    m_range->setAccessibleName(tr("Chart time range"));
+    m_range->addItem(tr("Whole run"), int(Range::WholeRun));
+    m_range->addItem(tr("Last 15 minutes"), int(Range::Last15Minutes));
+    m_range->addItem(tr("Last hour"), int(Range::LastHour));
+    m_range->addItem(tr("Last 24 hours"), int(Range::Last24Hours));
+    m_range->addItem(tr("Selection"), int(Range::Selection));
+    m_range->setToolTip(tr("Drag across the chart to select a range"));
+    rangeLabel->setBuddy(m_range);
+    auto *bucketLabel = new QLabel(tr("&Interval:"), detail);
+    m_bucket = new QComboBox(detail);
+    m_bucket->setObjectName(QStringLiteral("runBucketComboBox"));
+    m_bucket->setAccessibleName(tr("Chart interval"));
+    m_bucket->addItem(tr("Auto"), QString());
+    m_bucket->addItem(tr("10 s"), QStringLiteral("10s"));
+    m_bucket->addItem(tr("1 min"), QStringLiteral("1m"));
+    m_bucket->addItem(tr("5 min"), QStringLiteral("5m"));
+    m_bucket->addItem(tr("1 h"), QStringLiteral("1h"));
+    bucketLabel->setBuddy(m_bucket);
+    m_showAsTable = new QPushButton(tr("Show as &table"), detail);
+    m_showAsTable->setObjectName(QStringLiteral("showAsTablePushButton"));
+    m_showAsTable->setCheckable(true);
+    m_showAsTable->setToolTip(tr("The chart's figures as a table, exact to the micro-dollar"));
+    m_exportButton = new QPushButton(tr("E&xport run…"), detail);
+    m_exportButton->setObjectName(QStringLiteral("exportRunPushButton"));
+    m_exportButton->setToolTip(
+        tr("Write the run, its timeline and every call as JSON and CSV for an incident review"));
+    controls->addWidget(rangeLabel);
+    controls->addWidget(m_range);
+    controls->addSpacing(8);
+    controls->addWidget(bucketLabel);
+    controls->addWidget(m_bucket);
+    controls->addStretch();
+    controls->addWidget(m_showAsTable);
+    controls->addWidget(m_exportButton);
+    layout->addLayout(controls);
+
+    m_detailBanner = new MessageBanner(detail);
+    m_detailBanner->setObjectName(QStringLiteral("runDetailMessageBanner"));
+    layout->addWidget(m_detailBanner);
+
+    auto *split = new QSplitter(Qt::Vertical, detail);
+    split->setChildrenCollapsible(false);
+    m_chartStack = new QStackedWidget(split);
+    m_chart = new RunSpendChart(m_chartStack);
+    m_timelineTable = makeTable(QStringLiteral("runTimelineTableView"), tr("Run spend by interval"),
+                                m_chartStack);
+    m_timelineTable->setModel(m_timeline);
+    m_timelineTable->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_chartStack->addWidget(m_chart);
+    m_chartStack->addWidget(m_timelineTable);
+    split->addWidget(m_chartStack);
+
+    m_tabs = new QTabWidget(split);
+    m_tabs->setObjectName(QStringLiteral("runTabWidget"));
+    m_callsTable = makeTable(QStringLiteral("runCallsTableView"), tr("Calls of the run"), m_tabs);
+    m_callsTable->setModel(m_calls);
+    m_callsTable->setColumnHidden(AuditLogModel::RunLabelColumn, true);
+    m_keysTable = makeTable(QStringLiteral("runKeysTableView"), tr("Keys of the run"), m_tabs);
+    m_keysTable->setModel(m_detail);
+    m_keysTable->setItemDelegateForColumn(RunDetailModel::StatusColumn,
+                                          new KeyStatusDelegate(m_keysTable));
+    m_keysTable->setItemDelegateForColumn(RunDetailModel::TodayColumn,
+                                          new CapUtilisationDelegate(m_keysTable));
+    m_keysTable->setColumnWidth(RunDetailModel::NameColumn, 200);
+    m_keysTable->setColumnWidth(RunDetailModel::TodayColumn, 200);
+    m_keysTable->setToolTip(tr("Enter opens the key in Vault Keys"));
+    m_tabs->addTab(m_callsTable, tr("&Calls"));
+    m_tabs->addTab(m_keysTable, tr("&Keys"));
+    split->addWidget(m_tabs);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    layout->addWidget(split, 1);
+    m_detailStack->addWidget(detail);
+
+    connect(m_range, &QComboBox::currentIndexChanged, this, [this] {
+        if (Range(m_range->currentData().toInt()) == Range::Selection
+            && !m_selectionSince.isValid()) {
+            m_detailBanner->showMessage(MessageBanner::Kind::Information,
+                                        tr("Drag across the chart to select a range."));
+            return;
+        }
+        loadTimeline();
+    });
+    connect(m_bucket, &QComboBox::currentIndexChanged, this, &RunsPage::loadTimeline);
+    connect(m_showAsTable, &QPushButton::toggled, this, &RunsPage::setShowAsTable);
+    connect(m_exportButton, &QPushButton::clicked, this, &RunsPage::exportRun);
+    connect(m_keysTable, &QTableView::activated, this, [this](const QModelIndex &index) {
+        Q_EMIT openKeyRequested(index.data(RunDetailModel::KeyIdRole).toString());
+    });
+    return m_detailStack;
+}
+
+void RunsPage::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    // The page loads when first shown, not with the window: most sessions never open it.
+    if (!m_runs->hasLoaded() && !m_runs->isLoading())
+        applyFilters();
+}
+
+bool RunsPage::isShowingTable() const
+{
+    return m_chartStack->currentWidget() == m_timelineTable;
+}
+
+void RunsPage::setShowAsTable(bool table)
+{
+    m_chartStack->setCurrentWidget(table ? static_cast<QWidget *>(m_timelineTable) : m_chart);
+    if (m_showAsTable->isChecked() != table)
+        m_showAsTable->setChecked(table);
+    m_showAsTable->setText(table ? tr("Show as &chart") : tr("Show as &table"));
+}
+
+void RunsPage::focusSearch()
+{
+    m_search->setFocus(Qt::ShortcutFocusReason);
+    m_search->selectAll();
+}
+
+void RunsPage::applyFilters()
+{
+    m_searchTimer->stop();
+    client::RunQuery query;
+    query.q = m_search->text().trimmed();
+    query.labelPrefix = m_prefix->currentText().trimmed();
+    const int status = m_status->currentData().toInt();
+    if (status >= 0)
+        query.status = client::RunStatus(status);
+    m_runs->setQuery(query);
+    updateState();
+}
+
+void RunsPage::refresh()
+{
+    if (!m_runs->hasLoaded() && !m_runs->isLoading()) {
+        applyFilters();
+    } else {
+        m_runs->refresh();
+    }
+    if (!m_label.isEmpty()) {
+        m_detail->refresh();
+        m_timeline->refresh();
+        m_calls->refresh();
+    }
+}
+
+void RunsPage::showRun(const QString &label)
+{
+    if (label.isEmpty())
+        return;
+    if (!m_runs->hasLoaded() && !m_runs->isLoading())
+        applyFilters();
+    selectRowOf(label);
+    if (label == m_label)
+        return;
+    m_label = label;
+    m_selectionSince = {};
+    m_selectionUntil = {};
+    {
+        const QSignalBlocker blocker(m_range);
+        m_range->setCurrentIndex(0);
+    }
+    m_detailBanner->hide();
+    m_detailStack->setCurrentIndex(1);
+    m_runTitle->setText(label);
+    m_runTitle->setToolTip(label);
+    m_runSummary->setText(tr("Loading…"));
+    m_chart->clear();
+    m_detail->load(label);
+    client::AuditQuery calls;
+    calls.label = label;
+    m_calls->setQuery(calls);
+    loadTimeline();
+}
+
+void RunsPage::selectRowOf(const QString &label)
+{
+    const int row = m_runs->rowOfRun(label);
+    if (row < 0 || m_table->currentIndex().row() == row)
+        return;
+    const QSignalBlocker blocker(m_table->selectionModel());
+    m_table->setCurrentIndex(m_runs->index(row, RunTableModel::LabelColumn));
+    m_table->selectRow(row);
+    m_table->scrollTo(m_runs->index(row, 0));
+    m_table->viewport()->update();
+}
+
+void RunsPage::selectRange(const QDateTime &since, const QDateTime &until)
+{
+    m_selectionSince = since;
+    m_selectionUntil = until;
+    const QSignalBlocker blocker(m_range);
+    m_range->setCurrentIndex(m_range->findData(int(Range::Selection)));
+    loadTimeline();
+}
+
+client::TimelineQuery RunsPage::timelineQuery() const
+{
+    client::TimelineQuery query;
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    qint64 span = 0;
+    switch (Range(m_range->currentData().toInt())) {
+    case Range::WholeRun: {
+        const int row = m_runs->rowOfRun(m_label);
+        const client::RunSummary *run = m_runs->runAt(row);
+        if (run && run->totals.firstCallAt.isValid())
+            span = run->totals.firstCallAt.secsTo(run->totals.lastCallAt);
+        else if (m_detail->hasDetail() && m_detail->label() == m_label)
+            span =
+                m_detail->detail().totals.firstCallAt.secsTo(m_detail->detail().totals.lastCallAt);
+        break;
+    }
+    case Range::Last15Minutes:
+        query.since = now.addSecs(-15 * 60);
+        break;
+    case Range::LastHour:
+        query.since = now.addSecs(-3600);
+        break;
+    case Range::Last24Hours:
+        query.since = now.addDays(-1);
+        break;
+    case Range::Selection:
+        query.since = m_selectionSince;
+        query.until = m_selectionUntil;
+        break;
+    }
+    if (query.since.isValid())
+        span = query.since.secsTo(query.until.isValid() ? query.until : now);
+    query.bucket = m_bucket->currentData().toString();
+    if (query.bucket.isEmpty())
+        query.bucket = client::TimelineQuery::fittingBucket(std::max<qint64>(span, 1), AutoBuckets);
+    return query;
+}
+
+void RunsPage::loadTimeline()
+{
+    if (m_label.isEmpty())
+        return;
+    m_detailBanner->hide();
+    m_timeline->load(m_label, timelineQuery());
+}
+
+void RunsPage::updateHeadline()
+{
+    if (!m_detail->hasDetail() || m_detail->label() != m_label)
+        return;
+    const client::RunDetail &run = m_detail->detail();
+    const QString status = RunTableModel::statusText(run.status);
+    m_runSummary->setText(
+        tr("%1 · %2 · spend days in %3").arg(status, m_detail->summaryText(), run.spendTimezone));
+}
+
+void RunsPage::exportRun()
+{
+    if (m_label.isEmpty() || m_export->isRunning())
+        return;
+    const QString directory = m_chooseDirectory(this, m_label);
+    if (directory.isEmpty())
+        return;
+    RunExport::Options options;
+    options.directory = directory;
+    options.label = m_label;
+    options.timeline = m_timeline->query();
+    if (options.timeline.bucket.isEmpty())
+        options.timeline = timelineQuery();
+    const ServerProfile &profile = m_session->profile();
+    options.source = tr("%1 (%2)").arg(profile.name, profile.url.toDisplayString());
+    m_exportButton->setEnabled(false);
+    m_export->start(options);
+}
+
+void RunsPage::updatePrefixes()
+{
+    std::set<QString> prefixes;
+    for (int row = 0; row < m_runs->rowCount(); ++row)
+        if (const client::RunSummary *run = m_runs->runAt(row); !run->labelPrefix.isEmpty())
+            prefixes.insert(run->labelPrefix);
+    for (int i = 0; i < m_prefix->count(); ++i)
+        prefixes.erase(m_prefix->itemText(i));
+    if (prefixes.empty())
+        return;
+    const QSignalBlocker blocker(m_prefix);
+    const QString current = m_prefix->currentText();
+    for (const QString &prefix : prefixes)
+        m_prefix->addItem(prefix);
+    m_prefix->model()->sort(0);
+    m_prefix->setCurrentText(current);
+}
+
+void RunsPage::updateState()
+{
+    const TimeFormatter time = m_session->timeFormatter();
+    QString asOf;
+    if (m_runs->dataAsOf().isValid())
+        asOf = tr("Runs with calls, latest activity first · as of %1 %2")
+                   .arg(time.clock(m_runs->dataAsOf()), time.zoneName());
+    if (!m_runs->spendTimezone().isEmpty())
+        asOf += tr(" · spend days in %1").arg(m_runs->spendTimezone());
+    m_asOf->setText(asOf);
+
+    if (m_runs->rowCount() > 0) {
+        m_tableStack->setCurrentWidget(m_table);
+        return;
+    }
+    m_tableStack->setCurrentWidget(m_state);
+    if (m_runs->isLoading() || (!m_runs->hasLoaded() && m_runs->lastError().isEmpty())) {
+        m_state->showLoading(tr("Loading runs…"));
+    } else if (!m_runs->lastError().isEmpty() && !m_runs->hasLoaded()) {
+        m_state->showMessage(QStringLiteral("error"), tr("Could not load the runs"),
+                             m_runs->lastError(), tr("Retry"));
+    } else if (!m_runs->query().q.isEmpty() || !m_runs->query().labelPrefix.isEmpty()
+               || m_runs->query().status) {
+        m_state->showMessage(QStringLiteral("filter"), tr("No run matches these filters"),
+                             tr("A run is listed once one of its keys made a call."),
+                             tr("Clear filters"));
+    } else {
+        m_state->showMessage(
+            QStringLiteral("runs"), tr("No runs yet"),
+            tr("A run is every vault key issued with one agent_run_label. Issue keys with a "
+               "label such as lambda/billing/<message id>, and each run appears here with its "
+               "spend once it calls a vendor."));
+    }
+}
+
+} // namespace keybrake
