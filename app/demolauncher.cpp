@@ -156,6 +156,7 @@ void DemoLauncher::start()
     m_simUrl.clear();
     m_serverUrl.clear();
     m_adminKey.clear();
+    m_adminKeyId.clear();
     if (!m_startWindow) {
         m_startWindow = new DemoStartWindow;
         connect(m_startWindow, &DemoStartWindow::retryRequested, this, &DemoLauncher::restart);
@@ -344,6 +345,7 @@ void DemoLauncher::signIn()
         if (attempt != m_attempt)
             return;
         if (who && who->can(client::AdminRole::Admin)) {
+            m_adminKeyId = who->adminKeyId;
             keepAdminKey();
             startAgents();
             return;
@@ -424,7 +426,7 @@ void DemoLauncher::startAgents()
                 return;
             }
             launchAgents(created->apiKey);
-            retireOldAgentKeys(created->key.id);
+            retireOldKeys(created->key.id);
             openConsole();
         });
 }
@@ -446,18 +448,25 @@ void DemoLauncher::launchAgents(const QString &issuerKey)
     m_agents->start(m_sim, arguments, environment);
 }
 
-void DemoLauncher::retireOldAgentKeys(const QString &currentId)
+void DemoLauncher::retireOldKeys(const QString &agentsKeyId)
 {
     // Each demo's agents get a new key; those of earlier demos are revoked so they do not pile
-    // up as live credentials.
-    m_client->adminKeys(this, [this, currentId](const auto &keys) {
-        if (!keys || !m_client)
-            return;
-        for (const client::AdminKeyInfo &key : *keys) {
-            if (key.name == kAgentsKeyName && key.id != currentId && !key.isRevoked())
-                m_client->revokeAdminKey(key.id, this, [](const auto &) {});
-        }
-    });
+    // up as live credentials. So are the console keys of earlier demos once this one had to make
+    // a new one: their secrets are lost (that is why it was made).
+    const bool retireConsoleKeys = m_keySource == KeySource::Created;
+    const QString consoleKeyId = m_adminKeyId;
+    m_client->adminKeys(
+        this, [this, agentsKeyId, consoleKeyId, retireConsoleKeys](const auto &keys) {
+            if (!keys || !m_client)
+                return;
+            for (const client::AdminKeyInfo &key : *keys) {
+                if (key.isRevoked())
+                    continue;
+                if ((key.name == kAgentsKeyName && key.id != agentsKeyId)
+                    || (retireConsoleKeys && key.name == kConsoleKeyName && key.id != consoleKeyId))
+                    m_client->revokeAdminKey(key.id, this, [](const auto &) {});
+            }
+        });
 }
 
 void DemoLauncher::openConsole()

@@ -116,7 +116,7 @@ private:
     void keepAdminKey();
     void startAgents();
     void launchAgents(const QString &issuerKey);
-    void retireOldAgentKeys(const QString &currentId);
+    void retireOldKeys(const QString &agentsKeyId);
     void openConsole();
     void decorate(MainWindow *window);
     DemoProcess *spawn(const QString &displayName, int deathSignal);
@@ -141,6 +141,7 @@ private:
     QString m_keybraked;
     QString m_sim;
     QString m_adminKey;
+    QString m_adminKeyId;
     KeySource m_keySource = KeySource::Generated;
     QProcessEnvironment m_vendorCredentials;
     QUrl m_simUrl;

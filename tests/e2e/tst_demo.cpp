@@ -7,6 +7,7 @@
 #include "app/demolauncher.h"
 #include "app/memorysecretstore.h"
 #include "app/settings.h"
+#include "client/keybrakeclient.h"
 #include "models/consolesession.h"
 #include "models/serverprofile.h"
 #include "models/vaultkeytablemodel.h"
@@ -253,8 +254,10 @@ private Q_SLOTS:
             console.demo.stop();
             QTRY_COMPARE_WITH_TIMEOUT(stopped.size(), 1, 8000);
         }
-        {
-            // A kept key the server no longer knows: a new one is made and kept instead.
+        // Twice, a kept key the server no longer knows: a new one is made and kept instead, and
+        // the console keys made before it are revoked, as are the agents' keys of earlier demos.
+        QString previous = kept;
+        for (int round = 0; round < 2; ++round) {
             const QString unknown = QStringLiteral("kb_") + QString(43, QLatin1Char('x'));
             m_keychain.write(demoAccount(), unknown, nullptr, {});
             Console console(m_dir.filePath(QStringLiteral("settings")), &m_keychain,
@@ -268,7 +271,37 @@ private Q_SLOTS:
             const QString replaced = keptSecret(m_keychain);
             QVERIFY(replaced.startsWith(QLatin1String("kb_")));
             QVERIFY(replaced != unknown);
-            QVERIFY(replaced != kept);
+            QVERIFY(replaced != previous);
+            previous = replaced;
+            if (round == 1) {
+                client::KeybrakeClient admin;
+                admin.setBaseUrl(console.demo.serverUrl());
+                admin.setAdminKey(replaced);
+                QStringList active;
+                const auto activeKeys = [&] {
+                    bool answered = false;
+                    admin.adminKeys(&admin, [&](const auto &keys) {
+                        answered = true;
+                        active.clear();
+                        if (!keys)
+                            return;
+                        for (const client::AdminKeyInfo &key : *keys) {
+                            if (!key.isRevoked())
+                                active.append(key.name);
+                        }
+                        active.sort();
+                    });
+                    (void)QTest::qWaitFor([&answered] { return answered; }, 5000);
+                    return active;
+                };
+                // The first demo's key (the bootstrap one, with the server's own name) stays:
+                // only keys the demo made itself are retired.
+                QTRY_COMPARE_WITH_TIMEOUT(
+                    activeKeys().filter(QLatin1String("demo")),
+                    QStringList({QStringLiteral("Keybrake Console demo"),
+                                 QStringLiteral("keybrake-sim agents (demo)")}),
+                    5000);
+            }
             QSignalSpy stopped(&console.demo, &DemoLauncher::stopped);
             console.demo.stop();
             QTRY_COMPARE_WITH_TIMEOUT(stopped.size(), 1, 8000);
