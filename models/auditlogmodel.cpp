@@ -46,7 +46,7 @@ void AuditLogModel::setTimeFormatter(const TimeFormatter &formatter)
 {
     m_time = formatter;
     Q_EMIT headerDataChanged(Qt::Horizontal, TimeColumn, TimeColumn);
-    if (!m_entries.isEmpty())
+    if (!m_entries.empty())
         Q_EMIT dataChanged(index(0, TimeColumn), index(int(m_entries.size()) - 1, TimeColumn),
                            {Qt::DisplayRole, Qt::ToolTipRole});
 }
@@ -87,6 +87,7 @@ void AuditLogModel::clearRows()
     beginResetModel();
     m_entries.clear();
     m_ids.clear();
+    m_readTop = 0;
     m_nextCursor.clear();
     m_loaded = false;
     m_fetching = false;
@@ -255,9 +256,14 @@ void AuditLogModel::fetchMore(const QModelIndex &parent)
         fetchPage();
 }
 
+QList<AuditEntry> AuditLogModel::entries() const
+{
+    return QList<AuditEntry>(m_entries.cbegin(), m_entries.cend());
+}
+
 const AuditEntry *AuditLogModel::entryAt(int row) const
 {
-    return row >= 0 && row < m_entries.size() ? &m_entries.at(row) : nullptr;
+    return row >= 0 && row < qsizetype(m_entries.size()) ? &m_entries.at(row) : nullptr;
 }
 
 bool AuditLogModel::matches(const client::AuditQuery &query, const AuditEntry &entry)
@@ -291,9 +297,9 @@ bool AuditLogModel::accepts(const AuditEntry &entry) const
 
 bool AuditLogModel::addEntry(const AuditEntry &entry)
 {
-    if (!m_loaded || m_ids.contains(entry.id) || !accepts(entry))
+    if (!m_loaded || m_ids.contains(idNumber(entry.id)) || !accepts(entry))
         return false;
-    if (!m_entries.isEmpty() && idNumber(entry.id) < topId())
+    if (!m_entries.empty() && idNumber(entry.id) < topId())
         return false;
     insertOnTop({entry});
     return true;
@@ -301,7 +307,7 @@ bool AuditLogModel::addEntry(const AuditEntry &entry)
 
 qint64 AuditLogModel::topId() const
 {
-    return m_entries.isEmpty() ? 0 : idNumber(m_entries.constFirst().id);
+    return m_entries.empty() ? 0 : idNumber(m_entries.front().id);
 }
 
 void AuditLogModel::reload()
@@ -326,10 +332,13 @@ void AuditLogModel::fetchPage()
             onFailure(result.error());
             return;
         }
+        if (!result->data.isEmpty())
+            m_readTop = std::max(m_readTop, idNumber(result->data.constFirst().id));
         QList<AuditEntry> fresh;
         fresh.reserve(result->data.size());
         for (const AuditEntry &entry : result->data) {
-            if (!m_ids.contains(entry.id) && HttpStatusClass::matches(m_status, entry.httpStatus))
+            if (!m_ids.contains(idNumber(entry.id))
+                && HttpStatusClass::matches(m_status, entry.httpStatus))
                 fresh.append(entry);
         }
         m_nextCursor = result->nextCursor;
@@ -344,8 +353,8 @@ void AuditLogModel::fetchPage()
             const int at = int(m_entries.size());
             beginInsertRows({}, at, at + int(fresh.size()) - 1);
             for (const AuditEntry &entry : std::as_const(fresh))
-                m_ids.insert(entry.id);
-            m_entries.append(fresh);
+                m_ids.insert(idNumber(entry.id));
+            m_entries.insert(m_entries.end(), fresh.cbegin(), fresh.cend());
             endInsertRows();
         }
         m_loaded = true;
@@ -379,7 +388,9 @@ void AuditLogModel::catchUp(const QString &cursor, QList<AuditEntry> newer, int 
     query.limit = m_pageSize;
     query.cursor = cursor;
     const quint64 generation = m_generation;
-    const qint64 known = topId();
+    // What the server has already listed to this model, not topId(): a row added by addEntry may
+    // be newer than rows a refresh has still to read.
+    const qint64 known = m_readTop;
     track(m_client->audit(query, this,
                           [this, generation, known, pagesLeft,
                            newer = std::move(newer)](const Result<AuditPage> &result) mutable {
@@ -390,7 +401,7 @@ void AuditLogModel::catchUp(const QString &cursor, QList<AuditEntry> newer, int 
                                   onFailure(result.error());
                                   return;
                               }
-                              const bool wasEmpty = m_entries.isEmpty();
+                              const bool wasEmpty = known == 0;
                               bool met = wasEmpty;
                               for (const AuditEntry &entry : result->data) {
                                   if (idNumber(entry.id) <= known) {
@@ -411,6 +422,8 @@ void AuditLogModel::catchUp(const QString &cursor, QList<AuditEntry> newer, int 
                                   return;
                               }
                               m_refreshing = false;
+                              if (!newer.isEmpty())
+                                  m_readTop = std::max(m_readTop, idNumber(newer.constFirst().id));
                               newer.removeIf([this](const AuditEntry &entry) {
                                   return !HttpStatusClass::matches(m_status, entry.httpStatus);
                               });
@@ -431,18 +444,33 @@ void AuditLogModel::insertOnTop(const QList<AuditEntry> &rows)
 {
     QList<AuditEntry> fresh;
     for (const AuditEntry &entry : rows) {
-        if (!m_ids.contains(entry.id))
+        if (!m_ids.contains(idNumber(entry.id)))
             fresh.append(entry);
     }
     if (fresh.isEmpty())
         return;
-    beginInsertRows({}, 0, int(fresh.size()) - 1);
-    // Qt 6's QList keeps room at its front: prepending does not move the 100,000 rows behind.
-    for (qsizetype i = fresh.size() - 1; i >= 0; --i) {
-        m_ids.insert(fresh.at(i).id);
-        m_entries.prepend(fresh.at(i));
+    for (const AuditEntry &entry : std::as_const(fresh))
+        m_ids.insert(idNumber(entry.id));
+    // The usual case: everything is newer than the top row, one block on top. A deque: prepending
+    // never moves the 100,000 rows behind.
+    if (idNumber(fresh.constLast().id) > topId()) {
+        beginInsertRows({}, 0, int(fresh.size()) - 1);
+        for (qsizetype i = fresh.size() - 1; i >= 0; --i)
+            m_entries.push_front(fresh.at(i));
+        endInsertRows();
+        return;
     }
-    endInsertRows();
+    // A row that came another way (addEntry) got ahead of older ones a refresh now brings: each
+    // goes where its id puts it, so the list stays newest first.
+    for (qsizetype i = fresh.size() - 1; i >= 0; --i) {
+        const qint64 id = idNumber(fresh.at(i).id);
+        int at = 0;
+        while (at < int(m_entries.size()) && idNumber(m_entries.at(at).id) > id)
+            ++at;
+        beginInsertRows({}, at, at);
+        m_entries.insert(m_entries.begin() + at, fresh.at(i));
+        endInsertRows();
+    }
 }
 
 void AuditLogModel::onFailure(const client::ApiError &error)

@@ -3,12 +3,14 @@
 #include "models/connectionmonitor.h"
 #include "models/consolesession.h"
 #include "models/vaultkeytablemodel.h"
+#include "ui/auditlogpage.h"
 #include "ui/connectionstatuslabel.h"
 #include "ui/consolecolors.h"
 #include "ui/environmentband.h"
 #include "ui/keyboardshortcutsdialog.h"
 #include "ui/overviewpage.h"
 #include "ui/placeholderpage.h"
+#include "ui/reportspage.h"
 #include "ui/runspage.h"
 #include "ui/stoprunsdialog.h"
 #include "ui/themedicon.h"
@@ -44,6 +46,8 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
     , m_vaultKeys(new VaultKeysPage(session, m_pages))
     , m_overview(new OverviewPage(session, m_vaultKeys->model(), m_pages))
     , m_runs(new RunsPage(session, m_pages))
+    , m_auditLog(new AuditLogPage(session, m_pages))
+    , m_reports(new ReportsPage(session, m_pages))
 {
     setObjectName(QStringLiteral("mainWindow"));
     // Wide enough for every default column of the key table beside the navigation, where the
@@ -105,15 +109,8 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
     m_pages->addWidget(m_overview);
     m_pages->addWidget(m_vaultKeys);
     m_pages->addWidget(m_runs);
-    m_pages->addWidget(new PlaceholderPage(
-        QStringLiteral("audit-log"), tr("Audit Log"),
-        tr("Every proxied call and admin action, searchable and exportable as CSV. Until "
-           "then, a key's recent calls are in its details (double-click a key)."),
-        m_pages));
-    m_pages->addWidget(new PlaceholderPage(
-        QStringLiteral("reports"), tr("Reports"),
-        tr("Spend per agent, per vendor and day, and anomalies against each run's peers."),
-        m_pages));
+    m_pages->addWidget(m_auditLog);
+    m_pages->addWidget(m_reports);
     body->addWidget(m_pages, 1);
     outer->addLayout(body, 1);
     setCentralWidget(central);
@@ -131,6 +128,7 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
     });
     connect(m_overview, &OverviewPage::openRunRequested, this, &MainWindow::openRun);
     connect(m_runs, &RunsPage::openKeyRequested, this, &MainWindow::openKey);
+    connect(m_reports, &ReportsPage::openRunRequested, this, &MainWindow::openRun);
     connect(m_profiles, &QComboBox::activated, this, [this](int index) {
         const QString id = m_profiles->itemData(index).toString();
         if (id.isEmpty()) {
@@ -189,6 +187,10 @@ void MainWindow::buildMenus()
         m_vaultKeys->refresh();
         if (currentPage() == Page::Runs)
             m_runs->refresh();
+        if (currentPage() == Page::AuditLog)
+            m_auditLog->refresh();
+        else if (currentPage() == Page::Reports)
+            m_reports->refresh();
         m_session->monitor()->retryNow();
     });
     addAction(m_refreshAction);

@@ -14,10 +14,12 @@ class QToolButton;
 
 namespace keybrake {
 
+class AuditLogPage;
 class ConnectionStatusLabel;
 class ConsoleSession;
 class EnvironmentBand;
 class OverviewPage;
+class ReportsPage;
 class RunsPage;
 class VaultKeysPage;
 
@@ -56,6 +58,8 @@ public:
     VaultKeysPage *vaultKeysPage() const { return m_vaultKeys; }
     OverviewPage *overviewPage() const { return m_overview; }
     RunsPage *runsPage() const { return m_runs; }
+    AuditLogPage *auditLogPage() const { return m_auditLog; }
+    ReportsPage *reportsPage() const { return m_reports; }
     EnvironmentBand *environmentBand() const { return m_band; }
     ConnectionStatusLabel *connectionStatus() const { return m_connection; }
     QString statusSummary() const;
@@ -86,6 +90,8 @@ private:
     VaultKeysPage *m_vaultKeys;
     OverviewPage *m_overview;
     RunsPage *m_runs;
+    AuditLogPage *m_auditLog;
+    ReportsPage *m_reports;
     QLabel *m_summary = nullptr;
     ConnectionStatusLabel *m_connection = nullptr;
     QLabel *m_role = nullptr;

@@ -264,6 +264,23 @@ private Q_SLOTS:
         QCOMPARE(reset.size(), 0);
         QCOMPARE(model.rowCount(), before + 3);
         QCOMPARE(modelIds(model), idsOf(serverRows(m_server, query)));
+
+        // The live row overtakes an older one the model has not read yet: the refresh puts the
+        // older one below it, where the server lists it.
+        QCOMPARE(charge(m_secretA, 300), 429);
+        QCOMPARE(charge(m_secretA, 300), 429);
+        page.reset();
+        m_client.audit(newest, this, [&page](const client::Result<client::AuditPage> &result) {
+            QVERIFY(result);
+            page = *result;
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(page.has_value(), 20000);
+        QVERIFY(model.addEntry(page->data.first()));
+        model.refresh();
+        QVERIFY(refreshed.wait(20000));
+        QCOMPARE(model.rowCount(), before + 5);
+        QCOMPARE(modelIds(model), idsOf(serverRows(m_server, query)));
+        QCOMPARE(reset.size(), 0);
     }
 
     void rowsReadAsTheServerWroteThem()
