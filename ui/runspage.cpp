@@ -108,6 +108,7 @@ RunsPage::RunsPage(ConsoleSession *session, QWidget *parent)
         m_banner->hide();
         updateState();
         updatePrefixes();
+        selectFirstIfAsked();
         if (!m_label.isEmpty())
             selectRowOf(m_label);
     });
@@ -281,7 +282,13 @@ void RunsPage::buildUi()
     m_searchTimer->setInterval(250);
     connect(m_searchTimer, &QTimer::timeout, this, &RunsPage::applyFilters);
     connect(m_search, &QLineEdit::textChanged, m_searchTimer, qOverload<>(&QTimer::start));
-    connect(m_search, &QLineEdit::returnPressed, this, &RunsPage::applyFilters);
+    // Enter: the list for this text, and the first (latest) run of it opened, so a run is one
+    // search and one key away.
+    connect(m_search, &QLineEdit::returnPressed, this, [this] {
+        m_selectFirst = true;
+        applyFilters();
+        selectFirstIfAsked();
+    });
     connect(m_prefix, &QComboBox::currentTextChanged, m_searchTimer, qOverload<>(&QTimer::start));
     connect(m_status, &QComboBox::currentIndexChanged, this, &RunsPage::applyFilters);
     connect(refreshButton, &QPushButton::clicked, this, &RunsPage::refresh);
@@ -435,6 +442,21 @@ void RunsPage::showEvent(QShowEvent *event)
     // The page loads when first shown, not with the window: most sessions never open it.
     if (!m_runs->hasLoaded() && !m_runs->isLoading())
         applyFilters();
+    if (!m_shownOnce) {
+        m_shownOnce = true;
+        m_search->setFocus(Qt::OtherFocusReason);
+    }
+}
+
+void RunsPage::selectFirstIfAsked()
+{
+    if (!m_selectFirst || m_runs->isLoading() || !m_runs->hasLoaded())
+        return;
+    m_selectFirst = false;
+    if (m_runs->rowCount() == 0)
+        return;
+    m_table->setFocus(Qt::OtherFocusReason);
+    m_table->setCurrentIndex(m_runs->index(0, RunTableModel::LabelColumn));
 }
 
 bool RunsPage::isShowingTable() const

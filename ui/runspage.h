@@ -105,6 +105,7 @@ private:
     void loadTimeline();
     void updateHeadline();
     void selectRowOf(const QString &label);
+    void selectFirstIfAsked();
 
     ConsoleSession *m_session;
     RunTableModel *m_runs;
@@ -116,6 +117,8 @@ private:
     QString m_label;
     QDateTime m_selectionSince;
     QDateTime m_selectionUntil;
+    bool m_selectFirst = false; // Enter in the search field: open the first match once listed
+    bool m_shownOnce = false;
 
     QLabel *m_asOf = nullptr;
     QLineEdit *m_search = nullptr;

@@ -205,6 +205,25 @@ private Q_SLOTS:
         QCOMPARE(page()->model()->rowCount(), 4);
     }
 
+    // The keyboard path: type, Enter, and the latest matching run is open below the table.
+    void enterOpensTheFirstMatch()
+    {
+        page()->searchEdit()->setFocus();
+        page()->searchEdit()->setText(u"calm"_s);
+        QTest::keyClick(page()->searchEdit(), Qt::Key_Return);
+        QVERIFY(QTest::qWaitFor([this] { return page()->currentRun() == u"agents/billing/calm-2"; },
+                                20000));
+        QVERIFY(page()->table()->hasFocus());
+        QCOMPARE(page()->table()->currentIndex().row(), 0);
+        page()->searchEdit()->clear();
+        QTest::keyClick(page()->searchEdit(), Qt::Key_Return);
+        QVERIFY(waitForRuns());
+        QCOMPARE(page()->model()->rowCount(), 4);
+        // Enter on the whole list opens the run with the latest activity.
+        QVERIFY(QTest::qWaitFor([this] { return page()->currentRun() == u"cron"; }, 20000));
+        QCOMPARE(page()->model()->runAt(0)->label, u"cron"_s);
+    }
+
     // The chart draws the timeline route's answer: nothing more, nothing less.
     void chartIsTheTimeline()
     {
