@@ -13,6 +13,12 @@
 
 namespace keybrake {
 
+namespace {
+
+constexpr int kTextWidth = 520;
+
+} // namespace
+
 DemoStartWindow::DemoStartWindow(QWidget *parent)
     : QWidget(parent, Qt::Window)
     , m_state(new PageStateWidget(this))
@@ -28,6 +34,11 @@ DemoStartWindow::DemoStartWindow(QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(20, 16, 20, 16);
     layout->addWidget(m_state, 1);
+    // The state's centred text takes its size hint and clips a long explanation (a missing
+    // program, where to build it): it gets the window's width, and the height of its lines.
+    m_stateText = m_state->findChild<QLabel *>(QStringLiteral("pageStateTextLabel"));
+    if (m_stateText)
+        m_stateText->setFixedWidth(kTextWidth);
     m_detailsLabel->setBuddy(m_details);
     layout->addWidget(m_detailsLabel);
     m_details->setObjectName(QStringLiteral("demoFailureDetailsPlainTextEdit"));
@@ -65,6 +76,8 @@ void DemoStartWindow::showFailure(const QString &title, const QString &text,
                                   const QStringList &details)
 {
     m_state->showMessage(QStringLiteral("error"), title, text.toHtmlEscaped());
+    if (m_stateText)
+        m_stateText->setMinimumHeight(m_stateText->heightForWidth(kTextWidth));
     m_details->setPlainText(details.join(QLatin1Char('\n')));
     m_detailsLabel->setVisible(!details.isEmpty());
     m_details->setVisible(!details.isEmpty());

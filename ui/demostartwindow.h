@@ -41,6 +41,7 @@ protected:
 
 private:
     PageStateWidget *m_state;
+    QLabel *m_stateText = nullptr;
     QLabel *m_detailsLabel;
     QPlainTextEdit *m_details;
     QPushButton *m_retry;
