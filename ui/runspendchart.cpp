@@ -110,7 +110,6 @@ RunSpendChart::RunSpendChart(QWidget *parent)
     // Timelines can arrive in bursts (a refresh per second while a run is busy, a bucket change
     // right after): one redraw per turn of the event loop is enough.
     m_redrawTimer->setSingleShot(true);
-    m_redrawTimer->setInterval(0);
     connect(m_redrawTimer, &QTimer::timeout, this, &RunSpendChart::redraw);
 
     for (QLineSeries *series : {m_cumulative, m_callsUpper})
@@ -135,7 +134,7 @@ void RunSpendChart::setTimeline(const client::RunTimeline &timeline, const Timel
     m_timeline = timeline;
     m_series = series;
     m_pending = true;
-    m_redrawTimer->start();
+    scheduleRedraw();
 }
 
 void RunSpendChart::clear()
@@ -152,6 +151,7 @@ void RunSpendChart::flush()
 void RunSpendChart::redraw()
 {
     m_redrawTimer->stop();
+    m_sinceRedraw.start();
     m_pending = false;
     ++m_redraws;
     // Whole lists in one replace() each: one repaint per series, not one per point.
@@ -395,6 +395,17 @@ void RunSpendChart::applyPalette()
     m_denials->setColor(red);
     m_denials->setBorderColor(red);
     m_denials->setLightMarker(denialTick(red, devicePixelRatioF()));
+}
+
+// Live data can change many times a second: at most one redraw every RedrawGapMs, the first at
+// once (on the next turn of the event loop).
+void RunSpendChart::scheduleRedraw()
+{
+    if (m_redrawTimer->isActive())
+        return;
+    constexpr qint64 RedrawGapMs = 250;
+    const qint64 since = m_sinceRedraw.isValid() ? m_sinceRedraw.elapsed() : RedrawGapMs;
+    m_redrawTimer->start(int(std::max<qint64>(0, RedrawGapMs - since)));
 }
 
 } // namespace keybrake

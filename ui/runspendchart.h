@@ -5,6 +5,7 @@
 #include "models/timelineseries.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QList>
 #include <QWidget>
 
@@ -27,8 +28,8 @@ namespace keybrake {
 // Hovering shows the exact figures of the bucket under the pointer (from the timeline's Usd
 // values, never read back from a drawn point); dragging across the plot selects a time range
 // (rangeSelected). Series are pushed with QXYSeries::replace() from TimelineSeries' prepared
-// buffers, and however many timelines arrive within one turn of the event loop, the chart
-// redraws once.
+// buffers; however many timelines arrive in a burst, the chart redraws at most once every
+// 250 ms (the first at once).
 class RunSpendChart : public QWidget
 {
     Q_OBJECT
@@ -88,6 +89,8 @@ private:
     QValueAxis *m_spendAxis;
     QValueAxis *m_callsAxis;
     QTimer *m_redrawTimer;
+    QElapsedTimer m_sinceRedraw;
+    void scheduleRedraw();
     QRubberBand *m_rubberBand;
     QPoint m_dragStart;
     bool m_dragging = false;

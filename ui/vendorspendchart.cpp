@@ -73,11 +73,10 @@ VendorSpendChart::VendorSpendChart(VendorSpendTodayModel *model, QWidget *parent
         m_series.append(series);
     }
     m_redrawTimer->setSingleShot(true);
-    m_redrawTimer->setInterval(0);
     connect(m_redrawTimer, &QTimer::timeout, this, &VendorSpendChart::redraw);
-    connect(m_model, &QAbstractItemModel::modelReset, m_redrawTimer, qOverload<>(&QTimer::start));
-    connect(m_model, &QAbstractItemModel::rowsInserted, m_redrawTimer, qOverload<>(&QTimer::start));
-    connect(m_model, &QAbstractItemModel::dataChanged, m_redrawTimer, qOverload<>(&QTimer::start));
+    connect(m_model, &QAbstractItemModel::modelReset, this, &VendorSpendChart::scheduleRedraw);
+    connect(m_model, &QAbstractItemModel::rowsInserted, this, &VendorSpendChart::scheduleRedraw);
+    connect(m_model, &QAbstractItemModel::dataChanged, this, &VendorSpendChart::scheduleRedraw);
     applyPalette();
     redraw();
 }
@@ -87,7 +86,7 @@ VendorSpendChart::~VendorSpendChart() = default;
 void VendorSpendChart::setTimeFormatter(const TimeFormatter &formatter)
 {
     m_time = formatter;
-    m_redrawTimer->start();
+    scheduleRedraw();
 }
 
 void VendorSpendChart::flush()
@@ -99,6 +98,7 @@ void VendorSpendChart::flush()
 void VendorSpendChart::redraw()
 {
     m_redrawTimer->stop();
+    m_sinceRedraw.start();
     const QStringList vendors = m_model->vendors();
     qreal top = 0;
     for (int i = 0; i < vendors.size() && i < m_series.size(); ++i) {
@@ -160,7 +160,7 @@ bool VendorSpendChart::eventFilter(QObject *watched, QEvent *event)
         else
             QToolTip::showText(mouse->globalPosition().toPoint(), text, m_view);
     } else if (watched == m_view->viewport() && event->type() == QEvent::Resize) {
-        m_redrawTimer->start();
+        scheduleRedraw();
     }
     return QWidget::eventFilter(watched, event);
 }
@@ -194,6 +194,17 @@ void VendorSpendChart::applyPalette()
         pen.setWidthF(2.2);
         m_series.at(i)->setPen(pen);
     }
+}
+
+// Live data can change many times a second: at most one redraw every RedrawGapMs, the first at
+// once (on the next turn of the event loop).
+void VendorSpendChart::scheduleRedraw()
+{
+    if (m_redrawTimer->isActive())
+        return;
+    constexpr qint64 RedrawGapMs = 250;
+    const qint64 since = m_sinceRedraw.isValid() ? m_sinceRedraw.elapsed() : RedrawGapMs;
+    m_redrawTimer->start(int(std::max<qint64>(0, RedrawGapMs - since)));
 }
 
 } // namespace keybrake

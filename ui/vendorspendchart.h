@@ -2,6 +2,7 @@
 
 #include "models/timeformatter.h"
 
+#include <QElapsedTimer>
 #include <QList>
 #include <QWidget>
 
@@ -18,8 +19,8 @@ class VendorSpendTodayModel;
 
 // Today's settled spend by vendor over the spend window, one cumulative line per vendor, for the
 // Overview. Hover shows each vendor's exact spend at that step. The lines are pushed with
-// replace() from the model's prepared points, at most once per turn of the event loop however
-// many calls the model counted.
+// replace() from the model's prepared points, at most once every 250 ms however many calls the
+// model counts.
 class VendorSpendChart : public QWidget
 {
     Q_OBJECT
@@ -52,6 +53,8 @@ private:
     QCategoryAxis *m_timeAxis;
     QValueAxis *m_spendAxis;
     QTimer *m_redrawTimer;
+    QElapsedTimer m_sinceRedraw;
+    void scheduleRedraw();
 };
 
 } // namespace keybrake

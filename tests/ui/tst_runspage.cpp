@@ -13,6 +13,7 @@
 #include "models/runexport.h"
 #include "models/runtablemodel.h"
 #include "models/runtimelinemodel.h"
+#include "models/timelineseries.h"
 #include "testserver.h"
 #include "ui/mainwindow.h"
 #include "ui/pagestatewidget.h"
@@ -302,6 +303,23 @@ private Q_SLOTS:
         QVERIFY(chart->hoverText(expected.until.toMSecsSinceEpoch() + 1).isEmpty());
         // The axes name what they show, the zone included.
         QCOMPARE(chart->chart()->axes(Qt::Horizontal).first()->titleText(), u"Time (UTC)"_s);
+    }
+
+    // A burst of timelines (live refreshes) is drawn once, with the last one.
+    void burstsRedrawOnce()
+    {
+        RunSpendChart *chart = page()->chart();
+        chart->flush();
+        const client::RunTimeline timeline = page()->timelineModel()->timeline();
+        const TimelineSeries series = page()->timelineModel()->series();
+        const int before = chart->redrawCount();
+        QSignalSpy redrawn(chart, &RunSpendChart::redrawn);
+        for (int i = 0; i < 5; ++i)
+            chart->setTimeline({}, {});
+        chart->setTimeline(timeline, series);
+        QVERIFY(redrawn.wait(5000));
+        QCOMPARE(chart->redrawCount(), before + 1);
+        QCOMPARE(chart->cumulativeSeries()->points(), series.cumulative);
     }
 
     void tableAlternativeHasTheSameBuckets()
