@@ -294,10 +294,13 @@ QWidget *OverviewPage::buildTopRuns()
             || column == RunTableModel::BlockedColumn;
         m_topRunsView->setColumnHidden(column, !shown);
     }
-    m_topRunsView->setColumnWidth(RunTableModel::LabelColumn, 220);
+    // The label takes what the figures leave.
+    m_topRunsView->horizontalHeader()->setStretchLastSection(false);
+    m_topRunsView->horizontalHeader()->setSectionResizeMode(RunTableModel::LabelColumn,
+                                                            QHeaderView::Stretch);
     m_topRunsView->setColumnWidth(RunTableModel::SpendColumn, 80);
-    m_topRunsView->setColumnWidth(RunTableModel::UtilisationColumn, 180);
-    m_topRunsView->horizontalHeader()->setStretchLastSection(true);
+    m_topRunsView->setColumnWidth(RunTableModel::UtilisationColumn, 150);
+    m_topRunsView->setColumnWidth(RunTableModel::BlockedColumn, 64);
     m_topRunsView->setToolTip(tr("Enter or double-click opens the run"));
     layout->addWidget(m_topRunsView, 1);
     connect(m_topRunsView, &QTableView::activated, this, [this](const QModelIndex &index) {

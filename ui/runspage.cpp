@@ -401,6 +401,14 @@ QWidget *RunsPage::buildDetail()
     m_callsTable = makeTable(QStringLiteral("runCallsTableView"), tr("Calls of the run"), m_tabs);
     m_callsTable->setModel(m_calls);
     m_callsTable->setColumnHidden(AuditLogModel::RunLabelColumn, true);
+    const QList<QPair<int, int>> callWidths = {
+        {AuditLogModel::TimeColumn, 200},      {AuditLogModel::VerdictColumn, 200},
+        {AuditLogModel::KeyColumn, 170},       {AuditLogModel::VendorColumn, 70},
+        {AuditLogModel::OperationColumn, 150}, {AuditLogModel::CostColumn, 80},
+        {AuditLogModel::HttpStatusColumn, 60}, {AuditLogModel::LatencyColumn, 80},
+    };
+    for (const auto &[column, width] : callWidths)
+        m_callsTable->setColumnWidth(column, width);
     m_keysTable = makeTable(QStringLiteral("runKeysTableView"), tr("Keys of the run"), m_tabs);
     m_keysTable->setModel(m_detail);
     m_keysTable->setItemDelegateForColumn(RunDetailModel::StatusColumn,

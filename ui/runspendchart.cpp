@@ -173,6 +173,7 @@ void RunSpendChart::redraw()
         m_chart->removeSeries(series);
         delete series;
     }
+    bool added = false;
     while (m_caps.size() < namesOfCap.size()) {
         auto *series = new QLineSeries(this);
         m_chart->addSeries(series);
@@ -180,6 +181,18 @@ void RunSpendChart::redraw()
         series->attachAxis(m_spendAxis);
         series->setPointLabelsClipping(false);
         m_caps.append(series);
+        added = true;
+    }
+    if (added) {
+        // The run's line and the refusals stay on top of the cap lines they reach.
+        for (QXYSeries *series :
+             {static_cast<QXYSeries *>(m_cumulative), static_cast<QXYSeries *>(m_denials)}) {
+            m_chart->removeSeries(series);
+            m_chart->addSeries(series);
+            series->attachAxis(m_timeAxis);
+            series->attachAxis(m_spendAxis);
+        }
+        applyPalette();
     }
     const QPalette palette = this->palette();
     int index = 0;
@@ -207,8 +220,10 @@ void RunSpendChart::redraw()
 
     const qreal spendTop = std::max(1.0, m_series.spendMax * 1.12);
     m_spendAxis->setRange(0, spendTop);
+    m_spendAxis->applyNiceNumbers();
     // The bars stay in the lower part of the plot, under the spend line they explain.
     m_callsAxis->setRange(0, std::max<qreal>(4, std::ceil(qreal(m_series.callsMax) * 2.2)));
+    m_callsAxis->applyNiceNumbers();
     m_callsAxis->setTitleText(
         m_timeline.bucket.isEmpty() ? tr("Calls") : tr("Calls per %1").arg(m_timeline.bucket));
     m_calls->setName(m_callsAxis->titleText());

@@ -19,6 +19,7 @@
 #include <QValueAxis>
 
 #include <algorithm>
+#include <limits>
 
 namespace keybrake {
 
@@ -110,15 +111,31 @@ void VendorSpendChart::redraw()
                                                 UsdText::display(m_model->totalOf(vendors.at(i)))));
     }
     m_spendAxis->setRange(0, std::max<qreal>(1, top * 1.15));
+    m_spendAxis->applyNiceNumbers();
 
     for (const QString &label : m_timeAxis->categoriesLabels())
         m_timeAxis->remove(label);
     const QDateTime start = m_model->windowStart();
     if (!start.isValid())
         return;
-    // The whole window up to now (at least an hour, so the first minutes are not a blur).
-    const qint64 from = start.toMSecsSinceEpoch();
-    const qint64 to = std::max(QDateTime::currentMSecsSinceEpoch(), from + 3600 * 1000);
+    // From an hour before the day's first spend (the quiet hours before it are a flat line
+    // that says nothing) to now, at least an hour.
+    qint64 firstSpend = std::numeric_limits<qint64>::max();
+    for (QLineSeries *series : std::as_const(m_series)) {
+        const QList<QPointF> points = series->points();
+        for (const QPointF &point : points) {
+            if (point.y() > 0) {
+                firstSpend =
+                    std::min(firstSpend, qint64(point.x()) - VendorSpendTodayModel::StepMs);
+                break;
+            }
+        }
+    }
+    constexpr qint64 Hour = 3600 * 1000;
+    qint64 from = start.toMSecsSinceEpoch();
+    if (firstSpend != std::numeric_limits<qint64>::max())
+        from = std::max(from, (firstSpend - Hour) / Hour * Hour);
+    const qint64 to = std::max(QDateTime::currentMSecsSinceEpoch(), from + Hour);
     m_timeAxis->setStartValue(qreal(from));
     for (const TimeAxisTicks::Tick &tick :
          TimeAxisTicks::compute(from, to, std::max(2, m_view->width() / 90), m_time))
