@@ -110,9 +110,9 @@ QString ConnectionMonitor::statusToolTip(const TimeFormatter &formatter) const
         if (m_pushState == PushState::Pushing)
             tip = tr("Live: the server pushes every change as it happens.");
         else if (m_pushState == PushState::StreamDown)
-            tip = tr("Connected, but the live event stream is down: data refreshes every %n "
-                     "second(s) until it is back.",
-                     nullptr, int(m_pollInterval.count() / 1000));
+            tip = tr("Connected, but the live event stream is down: data refreshes every %1 s "
+                     "until it is back.")
+                      .arg(std::max<qint64>(1, m_pollInterval.count() / 1000));
         else
             tip = tr("Connected. Data refreshes every %n second(s).", nullptr,
                      int(m_pollInterval.count() / 1000));
@@ -292,8 +292,11 @@ void ConnectionMonitor::probe()
         m_client->whoAmI(this, [this](const client::Result<client::WhoAmI> &result) {
             m_probing = false;
             if (result) {
+                const bool wasLive = m_state == State::Live || m_state == State::Waiting;
                 reportSuccess();
-                Q_EMIT refreshDue();
+                // While the stream pushes, a liveness probe of a live view reads no lists.
+                if (!(wasLive && m_pushState == PushState::Pushing))
+                    Q_EMIT refreshDue();
             } else {
                 reportFailure(result.error());
             }
@@ -320,9 +323,12 @@ void ConnectionMonitor::onPollTimer()
 {
     if (m_state != State::Live && m_state != State::Waiting)
         return;
-    // The stream reports its own silence (its watchdog) and every change: polling now would be
-    // the same work twice.
+    // The stream says when something changed, so the models are not asked to refresh. A quiet
+    // stream only pings every 15 s, though, so the server is still probed (one small request,
+    // no lists) when nothing arrived during the interval: a hung server shows within seconds.
     if (m_pushState == PushState::Pushing) {
+        if (m_reportsSinceTick == 0)
+            probe();
         m_reportsSinceTick = 0;
         return;
     }

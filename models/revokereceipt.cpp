@@ -46,10 +46,13 @@ QString RevokeReceipt::toText(const TimeFormatter &time) const
     lines << tr("Prefix:   %1 (vendor: %2)").arg(prefix, vendor.isEmpty() ? tr("any") : vendor);
     lines << tr("Clicked:  %1 (this console's clock)")
                  .arg(time.absolute(clickedAt) + QLatin1Char(' ') + time.clock(clickedAt, true));
-    lines << tr("Stopped:  %1 key(s) at %2 %3 (server time), %4 still held")
+    lines << tr("Stopped:  keys %1, at %2 %3 (server time), %4 still held")
                  .arg(keys.size())
                  .arg(time.clock(revokedAt, true), time.zoneName(revokedAt),
                       UsdText::exact(heldUsd));
+    if (heldUsd > Usd())
+        lines << tr("          (held: calls admitted before the revocation and still at the vendor "
+                    "then; each is added below when it completes)");
     lines << QString();
     for (const Key &key : keys) {
         const int calls = int(std::count_if(admitted.cbegin(), admitted.cend(),
@@ -72,7 +75,7 @@ QString RevokeReceipt::toText(const TimeFormatter &time) const
                               UsdText::exact(call.costUsd), call.verdict, call.requestId);
     }
     if (streamAdmitted >= 0)
-        lines << tr("The live stream saw %1 such call(s).").arg(streamAdmitted);
+        lines << tr("Seen on the live stream: %1.").arg(streamAdmitted);
     return lines.join(QLatin1Char('\n'));
 }
 

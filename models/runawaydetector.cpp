@@ -193,11 +193,11 @@ void RunawayDetector::evaluate(const QString &label, Run &run, qint64 nowMs)
     const int median = peers.at(peers.size() / 2);
     if (recent >= RateRatio * median)
         raise(label, Rule::RateAbovePrefix,
-              tr("%1 calls in the last minute; the median of %n other run(s) under %2 is %3",
-                 nullptr, int(peers.size()))
+              tr("%1 calls in the last minute; the median of the other %4 runs under %2 is %3")
                   .arg(recent)
                   .arg(prefix)
-                  .arg(median),
+                  .arg(median)
+                  .arg(peers.size()),
               run.keyIds);
 }
 

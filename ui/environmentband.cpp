@@ -52,6 +52,12 @@ EnvironmentBand::EnvironmentBand(QWidget *parent)
 
 EnvironmentBand::~EnvironmentBand() = default;
 
+void EnvironmentBand::addWidgetBeforeStopRuns(QWidget *widget)
+{
+    auto *row = static_cast<QHBoxLayout *>(layout());
+    row->insertWidget(row->indexOf(m_stopRuns), widget);
+}
+
 void EnvironmentBand::setSession(ConsoleSession *session)
 {
     m_session = session;

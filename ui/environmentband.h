@@ -26,6 +26,8 @@ public:
 
     void setSession(ConsoleSession *session);
     QPushButton *stopRunsButton() const { return m_stopRuns; }
+    // Puts `widget` (the notification bell) just before the kill switch.
+    void addWidgetBeforeStopRuns(QWidget *widget);
     QString environmentText() const;
 
 Q_SIGNALS:

@@ -3,6 +3,7 @@
 #include "models/connectionmonitor.h"
 #include "models/consolesession.h"
 #include "models/vaultkeytablemodel.h"
+#include "ui/alertbell.h"
 #include "ui/auditlogpage.h"
 #include "ui/connectionstatuslabel.h"
 #include "ui/consolecolors.h"
@@ -59,6 +60,8 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
     outer->setContentsMargins(0, 0, 0, 0);
     outer->setSpacing(0);
     m_band->setSession(session);
+    m_bell = new AlertBell(session, m_band);
+    m_band->addWidgetBeforeStopRuns(m_bell);
     outer->addWidget(m_band);
 
     auto *body = new QHBoxLayout;
@@ -139,7 +142,9 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
             Q_EMIT profileSwitchRequested(id);
         }
     });
-    connect(m_band, &EnvironmentBand::stopRunsRequested, this, &MainWindow::openStopRuns);
+    connect(m_band, &EnvironmentBand::stopRunsRequested, this, [this] { openStopRuns(); });
+    connect(m_vaultKeys, &VaultKeysPage::stopRunRequested, this, &MainWindow::openStopRuns);
+    connect(m_bell, &AlertBell::openRequested, this, &MainWindow::openAlertSubject);
     connect(session, &ConsoleSession::identityChanged, this, [this] {
         updateTitle();
         updateStatusBar();
@@ -199,7 +204,7 @@ void MainWindow::buildMenus()
         keys->addAction(ThemedIcon::icon(QStringLiteral("stop-runs")), tr("&Stop Runs…"));
     m_stopRunsAction->setObjectName(QStringLiteral("stopRunsAction"));
     m_stopRunsAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_K));
-    connect(m_stopRunsAction, &QAction::triggered, this, &MainWindow::openStopRuns);
+    connect(m_stopRunsAction, &QAction::triggered, this, [this] { openStopRuns(); });
     addAction(m_stopRunsAction);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
@@ -398,11 +403,24 @@ void MainWindow::showAbout()
     box->open();
 }
 
-void MainWindow::openStopRuns()
+void MainWindow::openAlertSubject(const QString &keyId, const QString &label)
+{
+    // A key's notification opens the key; a run's (runway, runaway) the run.
+    if (!keyId.isEmpty())
+        openKey(keyId);
+    else if (!label.isEmpty())
+        openRun(label);
+    raise();
+    activateWindow();
+}
+
+void MainWindow::openStopRuns(const QString &prefix)
 {
     if (!m_session->allows(AdminRole::Operator))
         return;
     auto *dialog = new StopRunsDialog(m_session, this);
+    if (!prefix.isEmpty())
+        dialog->setPrefix(prefix);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &StopRunsDialog::runsStopped, m_vaultKeys, &VaultKeysPage::refresh);
     dialog->open();

@@ -14,6 +14,7 @@ class QToolButton;
 
 namespace keybrake {
 
+class AlertBell;
 class AuditLogPage;
 class ConnectionStatusLabel;
 class ConsoleSession;
@@ -62,6 +63,7 @@ public:
     ReportsPage *reportsPage() const { return m_reports; }
     EnvironmentBand *environmentBand() const { return m_band; }
     ConnectionStatusLabel *connectionStatus() const { return m_connection; }
+    AlertBell *alertBell() const { return m_bell; }
     QString statusSummary() const;
 
 Q_SIGNALS:
@@ -80,10 +82,14 @@ private:
     void updateStatusBar();
     void showShortcuts();
     void showAbout();
-    void openStopRuns();
+    // The kill switch, optionally with a run label prefix filled in (a runaway's "Revoke run…").
+    void openStopRuns(const QString &prefix = {});
+    // A notification's key (its details) or run.
+    void openAlertSubject(const QString &keyId, const QString &label);
 
     ConsoleSession *m_session;
     EnvironmentBand *m_band;
+    AlertBell *m_bell = nullptr;
     QListWidget *m_navigation;
     QStackedWidget *m_pages;
     QComboBox *m_profiles;

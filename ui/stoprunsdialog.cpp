@@ -1,20 +1,28 @@
 #include "ui/stoprunsdialog.h"
 
+#include "client/auditpage.h"
+#include "client/auditquery.h"
 #include "client/keybrakeclient.h"
 #include "models/consolesession.h"
+#include "models/livefeed.h"
 #include "models/usdtext.h"
 #include "ui/consolecolors.h"
 #include "ui/themedicon.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QFile>
+#include <QFileDialog>
 #include <QFontDatabase>
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSet>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace keybrake {
 
@@ -29,10 +37,11 @@ StopRunsDialog::StopRunsDialog(ConsoleSession *session, QWidget *parent)
     , m_confirm(new QLineEdit(this))
     , m_stop(new QPushButton(ThemedIcon::icon(QStringLiteral("stop-runs")), tr("Stop runs"), this))
     , m_receipt(new QPlainTextEdit(this))
+    , m_export(new QPushButton(tr("&Export receipt…"), this))
 {
     setObjectName(QStringLiteral("stopRunsDialog"));
-    setWindowTitle(tr("Stop Runs"));
-    resize(600, 460);
+    setWindowTitle(tr("Stop Runs — Revoke by Label Prefix"));
+    resize(760, 520);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(18, 16, 18, 14);
     auto *intro = new QLabel(tr("Revoke every active vault key whose run label starts with a "
@@ -80,9 +89,17 @@ StopRunsDialog::StopRunsDialog(ConsoleSession *session, QWidget *parent)
     m_receipt->setAccessibleName(tr("Receipt"));
     m_receipt->setReadOnly(true);
     m_receipt->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    m_receipt->setPlaceholderText(tr("The receipt of each revoked key appears here."));
+    m_receipt->setPlaceholderText(
+        tr("The revoke receipt appears here: each key with the server's revocation time, and "
+           "every call admitted between your click and the revocation."));
+    m_receipt->setLineWrapMode(QPlainTextEdit::NoWrap);
     layout->addWidget(m_receipt, 1);
     auto *buttons = new QDialogButtonBox(this);
+    m_export->setObjectName(QStringLiteral("exportReceiptPushButton"));
+    m_export->setAutoDefault(false);
+    m_export->setEnabled(false);
+    m_export->setToolTip(tr("Save the receipt as text, or as CSV with a .csv name"));
+    buttons->addButton(m_export, QDialogButtonBox::ActionRole);
     m_stop->setObjectName(QStringLiteral("stopRunsConfirmPushButton"));
     QPalette danger = m_stop->palette();
     danger.setColor(QPalette::ButtonText, ConsoleColors::danger(palette()));
@@ -106,7 +123,70 @@ StopRunsDialog::StopRunsDialog(ConsoleSession *session, QWidget *parent)
     connect(m_preview, &QPushButton::clicked, this, &StopRunsDialog::preview);
     connect(m_stop, &QPushButton::clicked, this, &StopRunsDialog::stop);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    connect(m_export, &QPushButton::clicked, this, [this] {
+        const QString name = QFileDialog::getSaveFileName(
+            this, tr("Export Revoke Receipt"),
+            QStringLiteral("keybrake-revoke-receipt-%1.txt")
+                .arg(m_receiptData.revokedAt.toUTC().toString(QStringLiteral("yyyyMMddThhmmssZ"))),
+            tr("Text (*.txt);;CSV (*.csv)"));
+        QString error;
+        if (!name.isEmpty() && !exportReceipt(name, &error))
+            m_impact->setText(tr("The receipt was not saved: %1").arg(error));
+    });
+    // The live stream tells when each key was revoked and which calls got through meanwhile.
+    connect(
+        session->live(), &LiveFeed::eventReceived, this,
+        [this](const client::EventMessage &message) {
+            if (!m_revoking || message.type != u"key.revoked")
+                return;
+            m_streamRevokedAt.insert(
+                message.data.value(QStringLiteral("key_id")).toString(),
+                QDateTime::fromString(message.data.value(QStringLiteral("revoked_at")).toString(),
+                                      Qt::ISODateWithMs));
+            if (m_auditDone)
+                finishReceipt();
+        });
+    connect(session->live(), &LiveFeed::callReceived, this, [this](const client::AuditEntry &call) {
+        if (!call.agentRunLabel.startsWith(m_receiptData.prefix)
+            || (!m_receiptData.vendor.isEmpty() && call.vendor != m_receiptData.vendor))
+            return;
+        if (m_revoking)
+            m_streamCalls.append(call);
+        else if (m_hasReceipt)
+            addLateCall(call);
+    });
+    m_streamWait.setSingleShot(true);
+    m_streamWait.setInterval(5000);
+    connect(&m_streamWait, &QTimer::timeout, this, [this] {
+        m_streamWaitExpired = true;
+        finishReceipt();
+    });
     updateButtons();
+}
+
+void StopRunsDialog::setPrefix(const QString &prefix)
+{
+    m_prefix->setText(prefix);
+    preview();
+}
+
+bool StopRunsDialog::exportReceipt(const QString &fileName, QString *error) const
+{
+    QFile file(fileName);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        if (error)
+            *error = file.errorString();
+        return false;
+    }
+    const QByteArray bytes = fileName.endsWith(QStringLiteral(".csv"), Qt::CaseInsensitive)
+        ? m_receiptData.toCsv()
+        : m_receiptData.toText(m_session->timeFormatter()).toUtf8() + '\n';
+    if (file.write(bytes) != bytes.size()) {
+        if (error)
+            *error = file.errorString();
+        return false;
+    }
+    return true;
 }
 
 StopRunsDialog::~StopRunsDialog()
@@ -161,28 +241,164 @@ void StopRunsDialog::stop()
     const QString prefix = m_prefix->text().trimmed();
     if (prefix != m_previewedPrefix || m_request)
         return;
+    m_receiptData = RevokeReceipt();
+    m_hasReceipt = false;
+    m_export->setEnabled(false);
+    m_receiptData.profileName = m_session->profile().name;
+    m_receiptData.serverUrl = m_session->profile().url.toString();
+    m_receiptData.prefix = prefix;
+    m_receiptData.vendor = m_vendor->currentData().toString();
+    m_receiptData.clickedAt = QDateTime::currentDateTimeUtc();
+    m_streamRevokedAt.clear();
+    m_revokedKeyNames.clear();
+    m_streamCalls.clear();
+    m_auditDone = false;
+    m_streamWaitExpired = false;
+    m_revoking = true;
+    m_receipt->clear();
     m_request = m_session->client()->revokeKeys(
-        client::BulkRevokeRequest::byLabelPrefix(prefix, m_vendor->currentData().toString()), this,
+        client::BulkRevokeRequest::byLabelPrefix(prefix, m_receiptData.vendor), this,
         [this](const client::Result<client::BulkRevokeResult> &result) {
-            if (!result) {
-                m_impact->setText(tr("Nothing was stopped: %1").arg(result.error().message));
-            } else {
-                const TimeFormatter time = m_session->timeFormatter();
-                QStringList lines;
-                for (const QString &keyId : result->keyIds)
-                    lines.append(
-                        tr("%1  revoked %2").arg(keyId, time.clock(result->revokedAt, true)));
-                m_receipt->setPlainText(lines.join(QLatin1Char('\n')));
-                m_impact->setText(tr("Stopped %n key(s) at %1 %2.", nullptr, int(result->revoked))
-                                      .arg(time.clock(result->revokedAt, true), time.zoneName()));
-                m_previewCount = -1;
-                Q_EMIT runsStopped(int(result->revoked));
-            }
             // The request object outlives its callback briefly; it is done all the same.
             m_request.clear();
+            if (!result) {
+                m_revoking = false;
+                m_impact->setText(tr("Nothing was stopped: %1").arg(result.error().message));
+                updateButtons();
+                return;
+            }
+            const TimeFormatter time = m_session->timeFormatter();
+            m_receiptData.revokedAt = result->revokedAt;
+            m_receiptData.heldUsd = result->heldUsd;
+            for (const QString &keyId : result->keyIds)
+                m_receiptData.keys.append({keyId, {}, {}, result->revokedAt});
+            m_impact->setText(tr("Stopped %n key(s) at %1 %2.", nullptr, int(result->revoked))
+                                  .arg(time.clock(result->revokedAt, true), time.zoneName())
+                              + QLatin1Char(' ')
+                              + tr("Reading the audit log for calls admitted meanwhile…"));
+            m_previewCount = -1;
+            Q_EMIT runsStopped(int(result->revoked));
+            readAdmittedCalls(QString());
             updateButtons();
         });
     updateButtons();
+}
+
+void StopRunsDialog::readAdmittedCalls(const QString &cursor)
+{
+    client::AuditQuery query;
+    query.labelPrefix = m_receiptData.prefix;
+    query.vendor = m_receiptData.vendor;
+    query.since = m_receiptData.clickedAt;
+    query.limit = 1000;
+    query.cursor = cursor;
+    m_request = m_session->client()->audit(query, this,
+                                           [this](const client::Result<client::AuditPage> &page) {
+                                               m_request.clear();
+                                               if (!page) {
+                                                   m_receiptData.auditError = page.error().message;
+                                                   m_auditDone = true;
+                                                   finishReceipt();
+                                                   return;
+                                               }
+                                               for (const client::AuditEntry &call : page->data) {
+                                                   if (m_receiptData.admittedBeforeRevoke(call))
+                                                       m_receiptData.admitted.append(call);
+                                               }
+                                               if (page->hasMore()) {
+                                                   readAdmittedCalls(page->nextCursor);
+                                                   return;
+                                               }
+                                               m_receiptData.auditRead = true;
+                                               m_auditDone = true;
+                                               finishReceipt();
+                                           });
+}
+
+void StopRunsDialog::addLateCall(const client::AuditEntry &call)
+{
+    // A call admitted before the revocation but still at the vendor then (its hold is in
+    // "held") is written to the audit log when it completes, after the receipt was made.
+    const bool ours =
+        std::any_of(m_receiptData.keys.cbegin(), m_receiptData.keys.cend(),
+                    [&](const RevokeReceipt::Key &k) { return k.keyId == call.keyId; });
+    if (!ours || !m_receiptData.admittedBeforeRevoke(call))
+        return;
+    for (const client::AuditEntry &known : std::as_const(m_receiptData.admitted)) {
+        if (known.id == call.id)
+            return;
+    }
+    m_receiptData.admitted.append(call);
+    ++m_receiptData.streamAdmitted;
+    showReceipt();
+    Q_EMIT receiptUpdated();
+}
+
+void StopRunsDialog::showReceipt()
+{
+    std::sort(m_receiptData.admitted.begin(), m_receiptData.admitted.end(),
+              [](const auto &a, const auto &b) { return a.id.toLongLong() < b.id.toLongLong(); });
+    const TimeFormatter time = m_session->timeFormatter();
+    m_receipt->setPlainText(m_receiptData.toText(time));
+    m_impact->setText(
+        tr("Stopped %n key(s) at %1 %2.", nullptr, int(m_receiptData.keys.size()))
+            .arg(time.clock(m_receiptData.revokedAt, true), time.zoneName())
+        + QLatin1Char(' ')
+        + (m_receiptData.auditRead
+               ? tr("Calls admitted between your click and the revocation: %1.")
+                     .arg(m_receiptData.admitted.size())
+               : tr("The audit log could not be read: %1").arg(m_receiptData.auditError)));
+}
+
+void StopRunsDialog::finishReceipt()
+{
+    if (!m_revoking)
+        return;
+    // Events come in commit order, so once the stream has delivered every key's key.revoked it
+    // has delivered every call admitted before them too. The stream may be down: not forever.
+    const bool allRevokedSeen = std::all_of(
+        m_receiptData.keys.cbegin(), m_receiptData.keys.cend(),
+        [this](const RevokeReceipt::Key &key) { return m_streamRevokedAt.contains(key.keyId); });
+    if (!allRevokedSeen && m_session->live()->isLive() && !m_streamWaitExpired) {
+        if (!m_streamWait.isActive())
+            m_streamWait.start();
+        return;
+    }
+    m_streamWait.stop();
+    m_revoking = false;
+    // The server's own time for each key, from its key.revoked event where the stream had it.
+    for (RevokeReceipt::Key &key : m_receiptData.keys) {
+        if (const QDateTime at = m_streamRevokedAt.value(key.keyId); at.isValid())
+            key.revokedAt = at;
+    }
+    // Names and labels of the keys, from their key.revoked events.
+    for (RevokeReceipt::Key &key : m_receiptData.keys) {
+        const auto found = m_revokedKeyNames.constFind(key.keyId);
+        if (found != m_revokedKeyNames.constEnd()) {
+            key.name = found->first;
+            key.label = found->second;
+        }
+    }
+    // A call event is written with its audit row: a call the stream saw completing after the
+    // audit read is in the log all the same.
+    QSet<QString> listed;
+    for (const client::AuditEntry &call : std::as_const(m_receiptData.admitted))
+        listed.insert(call.id);
+    int streamAdmitted = 0;
+    for (const client::AuditEntry &call : std::as_const(m_streamCalls)) {
+        if (!m_receiptData.admittedBeforeRevoke(call))
+            continue;
+        ++streamAdmitted;
+        if (!listed.contains(call.id) && m_receiptData.auditRead)
+            m_receiptData.admitted.append(call);
+    }
+    if (m_session->live()->isLive() || !m_streamCalls.isEmpty())
+        m_receiptData.streamAdmitted = streamAdmitted;
+    m_hasReceipt = true;
+    showReceipt();
+    m_export->setEnabled(true);
+    updateButtons();
+    Q_EMIT receiptReady();
 }
 
 } // namespace keybrake

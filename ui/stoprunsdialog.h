@@ -1,7 +1,11 @@
 #pragma once
 
+#include "models/revokereceipt.h"
+
 #include <QDialog>
+#include <QHash>
 #include <QPointer>
+#include <QTimer>
 
 class QComboBox;
 class QLabel;
@@ -17,9 +21,11 @@ namespace keybrake {
 
 class ConsoleSession;
 
-// The kill switch: every active key whose run label starts with a prefix. A dry run first says
-// what would stop ("This stops 37 keys, $412.50 held"); on production the prefix must be typed
-// again to confirm; then a receipt lists each key with the server's revocation time.
+// The kill switch ("Revoke by label prefix", Ctrl+Shift+K): every active key whose run label
+// starts with a prefix. A dry run first says what would stop ("This stops 37 keys, $412.50
+// held"); on production the prefix must be typed again to confirm; then a revoke receipt lists
+// each key with the server's revocation time and every call admitted between the click and the
+// revocation (audit log, cross-checked with the live stream), exportable as text or CSV.
 class StopRunsDialog : public QDialog
 {
     Q_OBJECT
@@ -29,13 +35,29 @@ public:
     explicit StopRunsDialog(ConsoleSession *session, QWidget *parent = nullptr);
     ~StopRunsDialog() override;
 
+    // Fills the prefix in and asks for the dry run (a runaway's "Revoke run…").
+    void setPrefix(const QString &prefix);
+    // The receipt once the revocation and the audit read are done (receiptReady).
+    const RevokeReceipt &receipt() const { return m_receiptData; }
+    bool hasReceipt() const { return m_hasReceipt; }
+    // Writes the receipt: CSV for a .csv name, the text otherwise.
+    bool exportReceipt(const QString &fileName, QString *error = nullptr) const;
+
 Q_SIGNALS:
     void runsStopped(int keys);
+    void receiptReady();
+    // A call admitted before the revocation that was still at the vendor then has completed:
+    // the receipt now lists it.
+    void receiptUpdated();
 
 private:
     void preview();
     void stop();
     void updateButtons();
+    void readAdmittedCalls(const QString &cursor);
+    void finishReceipt();
+    void addLateCall(const client::AuditEntry &call);
+    void showReceipt();
 
     ConsoleSession *m_session;
     QLineEdit *m_prefix;
@@ -46,6 +68,17 @@ private:
     QLineEdit *m_confirm;
     QPushButton *m_stop;
     QPlainTextEdit *m_receipt;
+    QPushButton *m_export;
+    RevokeReceipt m_receiptData;
+    bool m_hasReceipt = false;
+    bool m_revoking = false;
+    bool m_auditDone = false;
+    bool m_streamWaitExpired = false;
+    QTimer m_streamWait; // how long the receipt waits for the stream's key.revoked events
+    // What the live stream said during and after the click: key.revoked times, admitted calls.
+    QHash<QString, QDateTime> m_streamRevokedAt;
+    QHash<QString, QPair<QString, QString>> m_revokedKeyNames; // key id -> name, run label
+    QList<client::AuditEntry> m_streamCalls;
     QString m_previewedPrefix;
     qint64 m_previewCount = -1;
     QPointer<client::ApiRequest> m_request;

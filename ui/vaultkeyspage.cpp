@@ -3,6 +3,8 @@
 #include "client/keybrakeclient.h"
 #include "models/connectionmonitor.h"
 #include "models/consolesession.h"
+#include "models/runawaydetector.h"
+#include "models/runwaytracker.h"
 #include "models/vaultkeyfilterproxymodel.h"
 #include "models/vaultkeytablemodel.h"
 #include "ui/caputilisationdelegate.h"
@@ -51,6 +53,8 @@ VaultKeysPage::VaultKeysPage(ConsoleSession *session, QWidget *parent)
 {
     setObjectName(QStringLiteral("vaultKeysPage"));
     m_model->setConnectionMonitor(session->monitor());
+    m_model->setLiveAnnotations(session->runway(), session->runaway());
+    session->runway()->setKeySource(m_model);
     m_model->setTimeFormatter(session->timeFormatter());
     m_proxy->setSourceModel(m_model);
     buildUi();
@@ -209,6 +213,10 @@ void VaultKeysPage::buildUi()
 
     m_banner = new MessageBanner(this);
     outer->addWidget(m_banner);
+    m_runawayBanner = new MessageBanner(this);
+    m_runawayBanner->setObjectName(QStringLiteral("runawayBanner"));
+    m_runawayBanner->hide();
+    outer->addWidget(m_runawayBanner);
 
     m_splitter = new QSplitter(Qt::Horizontal, this);
     m_splitter->setChildrenCollapsible(false);
@@ -251,6 +259,7 @@ void VaultKeysPage::buildUi()
         {Model::CallsColumn, 50},
         {Model::BlockedColumn, 60},
         {Model::AllowedOperationsColumn, 200},
+        {Model::RunwayColumn, 118},
         {Model::ExpiresColumn, 96},
         {Model::ActionColumn, 150},
     };
@@ -361,6 +370,14 @@ void VaultKeysPage::buildUi()
         }
     });
     connect(m_banner, &MessageBanner::actionTriggered, this, &VaultKeysPage::refresh);
+    connect(m_runawayBanner, &MessageBanner::actionTriggered, this,
+            [this] { Q_EMIT stopRunRequested(m_runawayLabel); });
+    connect(m_runawayBanner, &MessageBanner::dismissed, this, [this] {
+        m_runawayDismissed = m_runawayBanner->text();
+        m_runawayBanner->hide();
+    });
+    connect(m_session->runaway(), &RunawayDetector::flagsChanged, this,
+            &VaultKeysPage::updateRunawayBanner);
     connect(m_details, &KeyDetailsPanel::issueSimilarRequested, this,
             &VaultKeysPage::onIssueSimilar);
     connect(m_details, &KeyDetailsPanel::closeRequested, this, [this] {
@@ -561,6 +578,28 @@ void VaultKeysPage::updatePermissions()
         revokeBlocked.isEmpty() ? tr("Revoke the selected keys (Delete)") : revokeBlocked);
     m_details->updatePermissions();
     m_table->viewport()->update();
+}
+
+void VaultKeysPage::updateRunawayBanner()
+{
+    const QList<RunawayDetector::Flag> flags = m_session->runaway()->flags();
+    if (flags.isEmpty()) {
+        m_runawayBanner->hide();
+        return;
+    }
+    const auto newest =
+        std::max_element(flags.cbegin(), flags.cend(),
+                         [](const auto &a, const auto &b) { return a.firstAt < b.firstAt; });
+    m_runawayLabel = newest->label.startsWith(u"key:") ? QString() : newest->label;
+    const QString more = flags.size() > 1
+        ? tr(" (more flagged runs: %1, marked ⚠ in the table)").arg(flags.size() - 1)
+        : QString();
+    const QString text = tr("⚠ Runaway? %1 — %2.%3").arg(newest->label, newest->reason, more);
+    if (text == m_runawayDismissed)
+        return;
+    m_runawayBanner->showMessage(MessageBanner::Kind::Error, text,
+                                 m_runawayLabel.isEmpty() ? QString() : tr("Revoke run…"));
+    m_runawayBanner->show();
 }
 
 void VaultKeysPage::updateBanner()

@@ -55,6 +55,8 @@ public:
 
     // "1,204 keys loaded · 37 active"
     QString summaryText() const;
+    // "⚠ Runaway? <label> — <reason>" with "Revoke run…", over the table.
+    MessageBanner *runawayBanner() const { return m_runawayBanner; }
 
 public Q_SLOTS:
     void refresh();
@@ -67,6 +69,8 @@ public Q_SLOTS:
 
 Q_SIGNALS:
     void summaryChanged(const QString &text);
+    // The runaway banner's "Revoke run…": the kill switch for that run label.
+    void stopRunRequested(const QString &label);
 
 private:
     void buildUi();
@@ -74,6 +78,7 @@ private:
     void updateState();
     void updatePermissions();
     void updateBanner();
+    void updateRunawayBanner();
     void onRevokeClicked(const QModelIndex &proxyIndex);
     void onIssueSimilar(const QString &keyId);
     void onContextMenu(const QPoint &position);
@@ -88,6 +93,9 @@ private:
     QPushButton *m_issueButton = nullptr;
     QLabel *m_summary = nullptr;
     MessageBanner *m_banner = nullptr;
+    MessageBanner *m_runawayBanner = nullptr; // the newest runaway flag, with "Revoke run…"
+    QString m_runawayLabel;
+    QString m_runawayDismissed; // label + reason the user closed
     QStackedWidget *m_stack = nullptr;
     PageStateWidget *m_state = nullptr;
     QTableView *m_table = nullptr;
