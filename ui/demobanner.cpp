@@ -33,8 +33,8 @@ DemoBanner::DemoBanner(QWidget *parent)
         tr("<b>Demo traffic.</b> Simulated agents call simulated Stripe, Twilio and Resend "
            "through a local keybraked; no real money moves. A runaway <i>collections-agent</i> "
            "starts every minute or so and retries until its cap stops it.<br><b>Try:</b> watch "
-           "it hit its cap (Overview) · revoke a key and its next call is refused (Vault Keys) "
-           "· issue a key of your own (Ctrl+N)."));
+           "it hit its cap (⚠ Runaway under Keys at or near their cap) · revoke a key and its "
+           "next call is refused (Vault Keys) · issue a key of your own (Ctrl+N)."));
     setAccessibleName(tr("Demo traffic: simulated agents and vendors"));
     row->addWidget(m_icon, 0, Qt::AlignTop);
     row->addWidget(m_text, 1);

@@ -382,6 +382,23 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(allEnded(restarted), 3000);
     }
 
+    void refusesAServerOrProfileBesideTheDemo()
+    {
+        for (const QStringList &arguments :
+             {QStringList {QStringLiteral("--demo"), QStringLiteral("--server"),
+                           QStringLiteral("http://127.0.0.1:8080")},
+              QStringList {QStringLiteral("--profile"), QStringLiteral("Staging"),
+                           QStringLiteral("--demo")}}) {
+            QProcess console;
+            console.start(qEnvironmentVariable("KEYBRAKE_CONSOLE"), arguments);
+            QVERIFY(console.waitForFinished(10000));
+            QCOMPARE(console.exitCode(), 2);
+            QVERIFY2(console.readAllStandardError().contains(
+                         "--demo starts its own server: leave out --profile and --server."),
+                     qPrintable(arguments.join(QLatin1Char(' '))));
+        }
+    }
+
     void leavesNoChildWhenTheConsoleIsKilled()
     {
         // The real binary, as `keybrake-console --demo` runs, with its own home and no keychain
