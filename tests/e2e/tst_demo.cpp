@@ -221,6 +221,7 @@ private Q_SLOTS:
         const QString key = keptSecret(m_keychain);
         QVERIFY(key.startsWith(QLatin1String("kb_")));
         QVERIFY(!filesUnderContain(m_dir.filePath(QStringLiteral("settings")), key.toUtf8()));
+        QVERIFY(!filesUnderContain(m_dir.filePath(QStringLiteral("demo")), key.toUtf8()));
         QVERIFY(console.settings.profiles().isEmpty());
 
         const QList<qint64> children = console.demo.childProcessIds();
