@@ -16,6 +16,7 @@
 #include "models/timelineseries.h"
 #include "testserver.h"
 #include "ui/mainwindow.h"
+#include "ui/messagebanner.h"
 #include "ui/pagestatewidget.h"
 #include "ui/runspage.h"
 #include "ui/runspendchart.h"
@@ -429,6 +430,30 @@ private Q_SLOTS:
             if (!line.trimmed().isEmpty() && !line.startsWith('#'))
                 ++dataLines;
         QCOMPARE(dataLines, timeline.buckets.size() + 1);
+    }
+
+    // A server that stops answering: the rows stay, an inline banner says what failed with a
+    // Retry, and Retry brings the page back once the server is there again.
+    void failureShowsABannerWithRetry()
+    {
+        const int rows = page()->model()->rowCount();
+        QCOMPARE(m_server->stopServer(), 0);
+        page()->refresh();
+        QVERIFY(QTest::qWaitFor([this] { return page()->banner()->isVisible(); }, 30000));
+        QVERIFY2(page()->banner()->text().startsWith(u"Could not load the runs"_s),
+                 qPrintable(page()->banner()->text()));
+        QCOMPARE(page()->model()->rowCount(), rows);
+        QVERIFY(page()->table()->isVisible());
+
+        QVERIFY2(m_server->restartServer(), qPrintable(m_server->errorString()));
+        QSignalSpy refreshed(page()->model(), &RunTableModel::refreshed);
+        QPushButton *retry = page()->banner()->findChild<QPushButton *>();
+        QVERIFY(retry && retry->isVisible());
+        QCOMPARE(retry->text(), u"Retry"_s);
+        QTest::mouseClick(retry, Qt::LeftButton);
+        QVERIFY(QTest::qWaitFor([this] { return !page()->banner()->isVisible(); }, 30000));
+        QVERIFY(!refreshed.isEmpty());
+        QCOMPARE(page()->model()->rowCount(), rows);
     }
 
     // A key of the run opens in Vault Keys; Overview's runs open here.
