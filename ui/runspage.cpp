@@ -146,7 +146,16 @@ RunsPage::RunsPage(ConsoleSession *session, QWidget *parent)
             tr("That range has too many intervals for the chosen bucket; showing %1 buckets.")
                 .arg(bucket));
     });
-    connect(m_detail, &RunDetailModel::loaded, this, &RunsPage::updateHeadline);
+    connect(m_detail, &RunDetailModel::loaded, this, [this] {
+        QList<QDateTime> starts;
+        for (const client::RunDayTotals &day : m_detail->detail().days)
+            starts.append(day.windowStart);
+        // The day after the last one with calls starts where that one ends.
+        if (!m_detail->detail().days.isEmpty())
+            starts.append(m_detail->detail().days.constLast().windowEnd);
+        m_chart->setDayStarts(starts, m_detail->detail().spendTimezone);
+        updateHeadline();
+    });
     connect(m_detail, &RunDetailModel::loadFailed, this, [this](const QString &message) {
         m_detailBanner->showMessage(MessageBanner::Kind::Error,
                                     tr("Could not load the run: %1").arg(message), tr("Retry"));

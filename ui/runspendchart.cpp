@@ -137,8 +137,51 @@ void RunSpendChart::setTimeline(const client::RunTimeline &timeline, const Timel
     scheduleRedraw();
 }
 
+void RunSpendChart::setDayStarts(const QList<QDateTime> &starts, const QString &spendTimezone)
+{
+    m_dayStartTimes = starts;
+    m_spendTimezone = spendTimezone;
+    scheduleRedraw();
+}
+
+void RunSpendChart::updateDayStarts(qreal spendTop)
+{
+    QList<qreal> inRange;
+    for (const QDateTime &start : std::as_const(m_dayStartTimes)) {
+        const qreal x = qreal(start.toMSecsSinceEpoch());
+        if (x > m_series.xMin && x < m_series.xMax)
+            inRange.append(x);
+    }
+    while (m_dayStarts.size() > inRange.size()) {
+        QLineSeries *series = m_dayStarts.takeLast();
+        m_chart->removeSeries(series);
+        delete series;
+    }
+    while (m_dayStarts.size() < inRange.size()) {
+        auto *series = new QLineSeries(this);
+        m_chart->addSeries(series);
+        series->attachAxis(m_timeAxis);
+        series->attachAxis(m_spendAxis);
+        m_dayStarts.append(series);
+    }
+    QPen pen(palette().color(QPalette::WindowText));
+    pen.setStyle(Qt::DotLine);
+    pen.setWidthF(1.2);
+    for (int i = 0; i < m_dayStarts.size(); ++i) {
+        QLineSeries *series = m_dayStarts.at(i);
+        series->setName(tr("Spend day starts (%1): caps reset").arg(m_spendTimezone));
+        series->setPen(pen);
+        series->replace({QPointF(inRange.at(i), 0), QPointF(inRange.at(i), spendTop)});
+        // One legend entry for all of them.
+        const QList<QLegendMarker *> markers = m_chart->legend()->markers(series);
+        for (QLegendMarker *marker : markers)
+            marker->setVisible(i == 0);
+    }
+}
+
 void RunSpendChart::clear()
 {
+    m_dayStartTimes.clear();
     setTimeline({}, {});
 }
 
@@ -227,6 +270,7 @@ void RunSpendChart::redraw()
     m_callsAxis->setTitleText(
         m_timeline.bucket.isEmpty() ? tr("Calls") : tr("Calls per %1").arg(m_timeline.bucket));
     m_calls->setName(m_callsAxis->titleText());
+    updateDayStarts(m_spendAxis->max());
     updateTimeAxis();
     Q_EMIT redrawn();
 }

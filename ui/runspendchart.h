@@ -41,6 +41,10 @@ public:
 
     void setTimeFormatter(const TimeFormatter &formatter);
     void setTimeline(const client::RunTimeline &timeline, const TimelineSeries &series);
+    // Where the server's spend days start (local midnight in its spend zone): the caps reset
+    // there, so a run crossing one may pass a cap line without passing a cap. Drawn as vertical
+    // dotted lines within the range.
+    void setDayStarts(const QList<QDateTime> &starts, const QString &spendTimezone);
     void clear();
     // Draws a pending timeline now (the throttled redraw otherwise comes from the event loop).
     void flush();
@@ -50,6 +54,7 @@ public:
     QLineSeries *callSeries() const { return m_callsUpper; }
     QScatterSeries *denialSeries() const { return m_denials; }
     QList<QLineSeries *> capSeries() const { return m_caps; }
+    QList<QLineSeries *> dayStartSeries() const { return m_dayStarts; }
     QChart *chart() const { return m_chart; }
     QChartView *chartView() const { return m_view; }
     int redrawCount() const { return m_redraws; }
@@ -73,6 +78,7 @@ private:
     void redraw();
     void applyPalette();
     void updateTimeAxis();
+    void updateDayStarts(qreal spendTop);
 
     TimeFormatter m_time;
     client::RunTimeline m_timeline;
@@ -85,6 +91,9 @@ private:
     QAreaSeries *m_calls;
     QScatterSeries *m_denials;
     QList<QLineSeries *> m_caps;
+    QList<QLineSeries *> m_dayStarts;
+    QList<QDateTime> m_dayStartTimes;
+    QString m_spendTimezone;
     QCategoryAxis *m_timeAxis;
     QValueAxis *m_spendAxis;
     QValueAxis *m_callsAxis;

@@ -323,6 +323,49 @@ private Q_SLOTS:
         QCOMPARE(chart->cumulativeSeries()->points(), series.cumulative);
     }
 
+    // A run across the spend zone's midnight: the day start is marked where the caps reset.
+    void dayStartsAreMarked()
+    {
+        client::RunTimeline timeline;
+        timeline.label = u"night/run"_s;
+        timeline.bucket = u"1h"_s;
+        timeline.bucketSeconds = 3600;
+        const QDateTime since = QDateTime::fromString(u"2026-11-28T22:00:00Z"_s, Qt::ISODate);
+        timeline.since = since;
+        timeline.until = since.addSecs(4 * 3600);
+        Usd total;
+        for (int i = 0; i < 4; ++i) {
+            client::TimelineBucket bucket;
+            bucket.start = since.addSecs(i * 3600);
+            bucket.calls = 2;
+            bucket.allowed = 2;
+            bucket.spendUsd = Usd::fromDollars(4);
+            total = total + bucket.spendUsd;
+            bucket.cumulativeSpendUsd = total;
+            timeline.buckets.append(bucket);
+        }
+        timeline.keys.append({u"vk_1"_s, u"night"_s, u"stripe"_s, Usd::fromDollars(10)});
+        RunSpendChart chart;
+        chart.resize(800, 400);
+        chart.setTimeline(timeline, TimelineSeries::from(timeline));
+        const QDateTime midnight = QDateTime::fromString(u"2026-11-29T00:00:00Z"_s, Qt::ISODate);
+        // The window that starts the range and the one after the range are not drawn.
+        chart.setDayStarts({since.addSecs(-22 * 3600), midnight, timeline.until}, u"UTC"_s);
+        chart.flush();
+        const QList<QLineSeries *> starts = chart.dayStartSeries();
+        QCOMPARE(starts.size(), 1);
+        const QList<QPointF> points = starts.first()->points();
+        QCOMPARE(points.size(), 2);
+        QCOMPARE(qint64(points.first().x()), midnight.toMSecsSinceEpoch());
+        QCOMPARE(points.first().x(), points.last().x());
+        QVERIFY(starts.first()->name().contains(u"UTC"_s));
+        // The run passes its $10 daily cap line at $16 without passing a cap: two days.
+        QCOMPARE(qRound64(chart.cumulativeSeries()->points().last().y()), 16);
+        chart.clear();
+        chart.flush();
+        QVERIFY(chart.dayStartSeries().isEmpty());
+    }
+
     void tableAlternativeHasTheSameBuckets()
     {
         QVERIFY(!page()->isShowingTable());
