@@ -310,11 +310,11 @@ void AuditLogPage::buildUi()
     m_table->setItemDelegateForColumn(AuditLogModel::VerdictColumn,
                                       new VerdictDelegate(AuditLogModel::VerdictRole, m_table));
     const QList<QPair<int, int>> widths = {
-        {AuditLogModel::TimeColumn, 190},   {AuditLogModel::VerdictColumn, 200},
-        {AuditLogModel::KeyColumn, 150},    {AuditLogModel::RunLabelColumn, 250},
-        {AuditLogModel::VendorColumn, 70},  {AuditLogModel::OperationColumn, 190},
-        {AuditLogModel::CostColumn, 100},   {AuditLogModel::HttpStatusColumn, 50},
-        {AuditLogModel::LatencyColumn, 70},
+        {AuditLogModel::TimeColumn, 178},   {AuditLogModel::VerdictColumn, 180},
+        {AuditLogModel::KeyColumn, 140},    {AuditLogModel::RunLabelColumn, 230},
+        {AuditLogModel::VendorColumn, 64},  {AuditLogModel::OperationColumn, 150},
+        {AuditLogModel::CostColumn, 100},   {AuditLogModel::HttpStatusColumn, 44},
+        {AuditLogModel::LatencyColumn, 64},
     };
     for (const auto &[column, width] : widths)
         m_table->setColumnWidth(column, width);

@@ -30,6 +30,7 @@
 #include <QLegend>
 #include <QLocale>
 #include <QPushButton>
+#include <QSet>
 #include <QShowEvent>
 #include <QSortFilterProxyModel>
 #include <QStackedBarSeries>
@@ -72,6 +73,16 @@ QString elided(const QString &text, int length)
         return text;
     const int head = length / 2 - 1;
     return text.left(head) + QChar(0x2026) + text.right(length - head - 1);
+}
+
+// A bar's category: the name and its exact spend (the smallest bars are too short to see), unique
+// among `taken` (a category axis drops repeats), by invisible zero-width spaces if need be.
+QString barLabel(const QString &name, Usd spend, const QStringList &taken)
+{
+    QString label = QStringLiteral("%1   %2").arg(name, UsdText::display(spend));
+    while (taken.contains(label))
+        label += QChar(0x200B);
+    return label;
 }
 
 // The value axis of a money chart: from 0, nice round steps, dollars.
@@ -457,7 +468,7 @@ void ReportsPage::updateRuns()
     qreal maximum = 0;
     for (int row : std::as_const(rows)) {
         const client::RunSummary &run = all.at(row);
-        categories.append(elided(run.label, 34));
+        categories.append(barLabel(elided(run.label, 34), run.totals.spendUsd, categories));
         values.append(plotDollars(run.totals.spendUsd));
         maximum = std::max(maximum, values.constLast());
     }
@@ -509,8 +520,9 @@ void ReportsPage::updateAgents()
     qreal maximum = 0;
     for (int row : std::as_const(rows)) {
         const client::AgentTotals &agent = report.data.at(row);
-        categories.append(agent.labelPrefix.isEmpty() ? tr("(no prefix)")
-                                                      : elided(agent.labelPrefix, 34));
+        categories.append(barLabel(agent.labelPrefix.isEmpty() ? tr("(no prefix)")
+                                                               : elided(agent.labelPrefix, 34),
+                                   agent.totals.spendUsd, categories));
         values.append(plotDollars(agent.totals.spendUsd));
         maximum = std::max(maximum, values.constLast());
     }
@@ -544,14 +556,29 @@ void ReportsPage::updateVendors()
     const client::VendorDailyReport &report = m_vendors->report();
     section->showContent();
     QStringList categories;
+    QString dayAxisTitle;
     const int rows = m_vendors->rowCount();
-    // Thin out the day labels on long ranges; every bar stays, and the table has every day.
-    const int step = rows > 31 ? 7 : (rows > 14 ? 2 : 1);
+    // Day-of-month labels fit under 30 bars (a whole date would be elided to "11…"); the axis
+    // title gives the dates. Long ranges label every 7th day; the table has every day.
+    const int step = rows > 31 ? 7 : 1;
+    QSet<QString> used;
     for (int row = 0; row < rows; ++row) {
-        const QString day = report.data.at(row).day;
-        // Category names must be unique: the skipped ones keep an invisible distinct name.
-        categories.append(row % step == 0 || row == rows - 1 ? day.mid(5)
-                                                             : QString(row + 1, QChar(0x200B)));
+        const QDate day = QDate::fromString(report.data.at(row).day, Qt::ISODate);
+        QString label = row % step == 0 || row == rows - 1 ? QString::number(day.day()) : QString();
+        // Category names must be unique: repeats get zero-width spaces, invisible on screen.
+        while (used.contains(label))
+            label += QChar(0x200B);
+        used.insert(label);
+        categories.append(label);
+    }
+    if (rows > 0) {
+        const QLocale locale;
+        const QDate first = QDate::fromString(report.data.constFirst().day, Qt::ISODate);
+        const QDate last = QDate::fromString(report.data.constLast().day, Qt::ISODate);
+        dayAxisTitle =
+            tr("Spend day in %1: %2 to %3")
+                .arg(report.spendTimezone, locale.toString(first, QStringLiteral("d MMM")),
+                     locale.toString(last, QStringLiteral("d MMM yyyy")));
     }
     qreal maximum = 0;
     const QList<QBarSet *> sets = m_vendorSeries->barSets();
@@ -573,6 +600,7 @@ void ReportsPage::updateVendors()
     auto *axis = qobject_cast<QBarCategoryAxis *>(m_vendorChart->axes(Qt::Horizontal).constFirst());
     axis->clear();
     axis->append(categories);
+    axis->setTitleText(dayAxisTitle);
     fitMoneyAxis(qobject_cast<QValueAxis *>(m_vendorChart->axes(Qt::Vertical).constFirst()),
                  maximum);
     ReportSection::applyPalette(m_vendorChart, palette());

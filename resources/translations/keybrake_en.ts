@@ -32,6 +32,27 @@
     </message>
 </context>
 <context>
+    <name>keybrake::AlertBell</name>
+    <message numerus="yes">
+        <source>Notifications: %n unacknowledged</source>
+        <translation>
+            <numerusform>Notifications: %n unacknowledged</numerusform><numerusform>Notifications: %n unacknowledged</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>keybrake::AuditLogPage</name>
+    <message numerus="yes">
+        <source>%n call(s)</source>
+        <translation>
+            <numerusform>%n call</numerusform><numerusform>%n calls</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>Exported %n call(s) to %1.</source>
+        <translation>
+            <numerusform>Exported %n call to %1.</numerusform><numerusform>Exported %n calls to %1.</numerusform></translation>
+    </message>
+</context>
+<context>
     <name>keybrake::ConnectionMonitor</name>
     <message numerus="yes">
         <source>Connected. Data refreshes every %n second(s).</source>
@@ -42,6 +63,11 @@
         <source>The server has not answered for %n second(s). The figures shown may be out of date.</source>
         <translation>
             <numerusform>The server has not answered for %n second. The figures shown may be out of date.</numerusform><numerusform>The server has not answered for %n seconds. The figures shown may be out of date.</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>● Connected · polling every %n s</source>
+        <translation>
+            <numerusform>● Connected · polling every %n s</numerusform><numerusform>● Connected · polling every %n s</numerusform></translation>
     </message>
 </context>
 <context>
@@ -68,6 +94,94 @@
         <source>%1 of the %n loaded key(s), fullest first; Enter opens one</source>
         <translation>
             <numerusform>%1 of the %n loaded key, fullest first; Enter opens one</numerusform><numerusform>%1 of the %n loaded keys, fullest first; Enter opens one</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>keybrake::ReportsPage</name>
+    <message numerus="yes">
+        <source>%1
+%2 spent, %3 held, %n call(s)</source>
+        <translation>
+            <numerusform>%1
+%2 spent, %3 held, %n call</numerusform><numerusform>%1
+%2 spent, %3 held, %n calls</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n run(s) with calls in the range; the chart shows the top %1</source>
+        <translation>
+            <numerusform>%n run with calls in the range; the chart shows the top %1</numerusform><numerusform>%n runs with calls in the range; the chart shows the top %1</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n agent(s): %1 spent, %2 held, %3 calls, %4 blocked · %5</source>
+        <translation>
+            <numerusform>%n agent: %1 spent, %2 held, %3 calls, %4 blocked · %5</numerusform><numerusform>%n agents: %1 spent, %2 held, %3 calls, %4 blocked · %5</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n day(s) in %1: %2 spent (%3), %4 calls, %5 blocked</source>
+        <translation>
+            <numerusform>%n day in %1: %2 spent (%3), %4 calls, %5 blocked</numerusform><numerusform>%n days in %1: %2 spent (%3), %4 calls, %5 blocked</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n finding(s) as of %1. %2</source>
+        <translation>
+            <numerusform>%n finding as of %1. %2</numerusform><numerusform>%n findings as of %1. %2</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>Range: calls from %1 until %2 (the last %n spend day(s))</source>
+        <translation>
+            <numerusform>Range: calls from %1 until %2 (the last %n spend day)</numerusform><numerusform>Range: calls from %1 until %2 (the last %n spend days)</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>Range: %1 until %2 (the last %n spend day(s))</source>
+        <translation>
+            <numerusform>Range: %1 until %2 (the last %n spend day)</numerusform><numerusform>Range: %1 until %2 (the last %n spend days)</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>Exported %n row(s) to %1.</source>
+        <translation>
+            <numerusform>Exported %n row to %1.</numerusform><numerusform>Exported %n rows to %1.</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>keybrake::RunDetailModel</name>
+    <message numerus="yes">
+        <source> · %n call(s)</source>
+        <translation>
+            <numerusform> · %n call</numerusform><numerusform> · %n calls</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>keybrake::RunExport</name>
+    <message numerus="yes">
+        <source>Reading the run's calls… %n read</source>
+        <translation>
+            <numerusform>Reading the run's calls… %n read</numerusform><numerusform>Reading the run's calls… %n read</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>Denials: %n (each with its time in the JSON file)</source>
+        <translation>
+            <numerusform>Denials: %n (each with its time in the JSON file)</numerusform><numerusform>Denials: %n (each with its time in the JSON file)</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>keybrake::RunTableModel</name>
+    <message numerus="yes">
+        <source>%n key(s) of this run can still make calls</source>
+        <translation>
+            <numerusform>%n key of this run can still make calls</numerusform><numerusform>%n keys of this run can still make calls</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>keybrake::RunawayDetector</name>
+    <message numerus="yes">
+        <source>Retry spiral: the same call %n times in the last minute</source>
+        <translation>
+            <numerusform>Retry spiral: the same call %n times in the last minute</numerusform><numerusform>Retry spiral: the same call %n times in the last minute</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n calls refused by the allowlist in a minute (possible prompt injection)</source>
+        <translation>
+            <numerusform>%n calls refused by the allowlist in a minute (possible prompt injection)</numerusform><numerusform>%n calls refused by the allowlist in a minute (possible prompt injection)</numerusform></translation>
     </message>
 </context>
 <context>
@@ -120,6 +234,14 @@ Every agent using them gets 401 on its next call. Revoking cannot be undone.</nu
         <source>The server has not answered for %n second(s).</source>
         <translation>
             <numerusform>The server has not answered for %n second.</numerusform><numerusform>The server has not answered for %n seconds.</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>keybrake::VendorDailyModel</name>
+    <message numerus="yes">
+        <source>%1 on %2: %3 settled, %4 held, %n call(s), %5 blocked</source>
+        <translation>
+            <numerusform>%1 on %2: %3 settled, %4 held, %n call, %5 blocked</numerusform><numerusform>%1 on %2: %3 settled, %4 held, %n calls, %5 blocked</numerusform></translation>
     </message>
 </context>
 </TS>

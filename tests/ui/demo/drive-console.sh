@@ -3,7 +3,8 @@
 # keyboard would, to one of the scenes of docs/screenshots. Meant to run inside
 # /work/shared/tools/screenshot (a private X display); see take-screenshots.sh.
 #   drive-console.sh SCENE    SCENE: signin | vault-keys | vault-keys-dark | overview | key-details | issue-key |
-#                             one-time-key
+#                             one-time-key | audit-log | reports | reports-dark |
+#                             reports-agents | reports-runs
 # Environment: CONSOLE (the binary), KEYBRAKE_URL and DEMO_ADMIN_KEY (the demo server's), and
 # KEYBRAKE_CONSOLE_SETTINGS_DIR (a profile "acme-prod" for every scene but signin).
 set -euo pipefail
@@ -33,11 +34,15 @@ signin)
     xdotool key alt+k && xdotool type --delay 5 "$DEMO_ADMIN_KEY"
     xdotool key alt+t                    # Test connection
     ;;
-vault-keys|vault-keys-dark|overview|key-details|issue-key|one-time-key)
+vault-keys|vault-keys-dark|overview|key-details|issue-key|one-time-key|audit-log|reports|reports-dark|reports-agents|reports-runs)
     KEYBRAKE_API_KEY=$DEMO_ADMIN_KEY "$CONSOLE" & console_pid=$!
     focus 'Keybrake Console'
     sleep 2
     [ "$scene" = overview ] && xdotool key ctrl+1
+    [ "$scene" = audit-log ] && xdotool key ctrl+4
+    case $scene in reports*) xdotool key ctrl+5 ;; esac
+    [ "$scene" = reports-agents ] && sleep 1 && xdotool key alt+a
+    [ "$scene" = reports-runs ] && sleep 1 && xdotool key alt+u
     if [ "$scene" = key-details ]; then
         xdotool key ctrl+f
         xdotool type --delay 20 '91c4d2aa'

@@ -10,7 +10,8 @@ shot=${SCREENSHOT_TOOL:-/work/shared/tools/screenshot}
 command -v xdotool >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q xdotool >/dev/null
 
 work=$(mktemp -d)
-"$here/demo-server.sh" "$build" "$work/state" >"$work/demo.log" 2>&1 &
+# DEMO_SERVER=history-server.sh: two weeks of agent traffic behind today (Audit Log, Reports).
+"$here/${DEMO_SERVER:-demo-server.sh}" "$build" "$work/state" >"$work/demo.log" 2>&1 &
 demo=$!
 trap 'kill $demo 2>/dev/null; wait $demo 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 300); do [ -s "$work/state" ] && break; sleep 0.5; done
@@ -60,5 +61,12 @@ for scene in "${scenes[@]}"; do
     key-details) run key-details 12 ;;
     issue-key) run issue-key 14 ;;
     one-time-key) run one-time-key 18 ;;
+    audit-log) run audit-log 10 ;;
+    reports|reports-agents|reports-runs) run "$scene" 10 ;;
+    reports-dark)
+        mkdir -p "$work/dark"
+        sed 's/^timeZone=utc$/timeZone=utc\ntheme=dark/' "$work/settings/keybrake-console.ini" \
+            >"$work/dark/keybrake-console.ini"
+        run reports-dark 10 "$work/dark" ;;
     esac
 done
