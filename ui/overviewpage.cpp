@@ -2,6 +2,7 @@
 
 #include "models/connectionmonitor.h"
 #include "models/consolesession.h"
+#include "models/livefeed.h"
 #include "models/runtablemodel.h"
 #include "models/statsmodel.h"
 #include "models/vaultkeyfilterproxymodel.h"
@@ -176,6 +177,10 @@ OverviewPage::OverviewPage(ConsoleSession *session, VaultKeyTableModel *keys, QW
                               tr("Could not read today's runs: %1").arg(message), tr("Retry"));
     });
     connect(m_vendorSpend, &VendorSpendTodayModel::updated, this, &OverviewPage::updateTodayNotes);
+    // Each call of the live stream moves the vendor lines at once (the next refresh reads the
+    // same rows and counts none twice).
+    connect(session->live(), &LiveFeed::callReceived, m_vendorSpend,
+            [this](const client::AuditEntry &call) { m_vendorSpend->addEntry(call); });
     connect(m_topRuns, &RunTableModel::refreshed, this, &OverviewPage::updateTodayNotes);
     connect(m_topRuns, &QAbstractItemModel::rowsInserted, this, &OverviewPage::updateTodayNotes);
     connect(m_topRuns, &QAbstractItemModel::modelReset, this, &OverviewPage::updateTodayNotes);

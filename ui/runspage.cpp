@@ -4,6 +4,7 @@
 #include "models/auditlogmodel.h"
 #include "models/connectionmonitor.h"
 #include "models/consolesession.h"
+#include "models/livefeed.h"
 #include "models/rundetailmodel.h"
 #include "models/runexport.h"
 #include "models/runtablemodel.h"
@@ -183,6 +184,13 @@ RunsPage::RunsPage(ConsoleSession *session, QWidget *parent)
         Q_EMIT exportFinished(ok, message);
     });
 
+    // The selected run's calls appear as the live stream delivers them (the model keeps only
+    // the rows of its filter, newer than the ones it has).
+    connect(session->live(), &LiveFeed::callReceived, m_calls,
+            [this](const client::AuditEntry &call) {
+                if (!m_label.isEmpty() && call.agentRunLabel == m_label)
+                    m_calls->addEntry(call);
+            });
     connect(session->monitor(), &ConnectionMonitor::refreshDue, this, [this] {
         if (isVisible())
             refresh();

@@ -171,6 +171,21 @@ private Q_SLOTS:
         QTest::keyClick(atRisk, Qt::Key_Return);
         QCOMPARE(m_window->currentPage(), MainWindow::Page::VaultKeys);
     }
+
+    // A call made now moves the vendor line without anyone pressing Refresh.
+    void newCallMovesTheVendorLine()
+    {
+        VendorSpendTodayModel *model = page()->vendorSpendModel();
+        const Usd before = model->totalOf(u"stripe"_s);
+        QCOMPARE(charge(issue(u"agents/notify/late"_s, 50), 500), 200);
+        QVERIFY(QTest::qWaitFor(
+            [&] { return model->totalOf(u"stripe"_s) == before + Usd::fromDollars(5); }, 20000));
+        page()->vendorSpendChart()->flush();
+        const int stripe = int(model->vendors().indexOf(u"stripe"_s));
+        QCOMPARE(qRound64(page()->vendorSpendChart()->vendorSeries().at(stripe)->points().last().y()
+                          * 1e6),
+                 (before + Usd::fromDollars(5)).micros());
+    }
 };
 
 QTEST_MAIN(TestOverview)

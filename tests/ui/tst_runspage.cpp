@@ -516,6 +516,18 @@ private Q_SLOTS:
             20000));
         QCOMPARE(page()->detailModel()->rowCount(), 1);
     }
+
+    // A call of the open run appears in its calls without anyone pressing Refresh.
+    void newCallOfTheOpenRunAppears()
+    {
+        QCOMPARE(page()->currentRun(), u"agents/billing/calm-2"_s);
+        QVERIFY(QTest::qWaitFor([this] { return page()->callsModel()->hasLoaded(); }, 20000));
+        const int before = page()->callsModel()->rowCount();
+        QCOMPARE(charge(issue(u"agents/billing/calm-2"_s, 50, u"calm, second key"_s), 250), 200);
+        QVERIFY(QTest::qWaitFor(
+            [this, before] { return page()->callsModel()->rowCount() == before + 1; }, 20000));
+        QCOMPARE(page()->callsModel()->entries().first().costUsd, Usd::fromCents(250));
+    }
 };
 
 QTEST_MAIN(TestRunsPage)
