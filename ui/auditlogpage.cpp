@@ -141,7 +141,7 @@ void AuditLogPage::buildUi()
     connect(refreshButton, &QPushButton::clicked, this, &AuditLogPage::refresh);
     header->addWidget(refreshButton);
     m_exportButton =
-        new QPushButton(ThemedIcon::icon(QStringLiteral("audit-log")), tr("&Export CSV…"), this);
+        new QPushButton(ThemedIcon::icon(QStringLiteral("audit-log")), tr("E&xport CSV…"), this);
     m_exportButton->setObjectName(QStringLiteral("auditExportPushButton"));
     m_exportButton->setToolTip(
         tr("Write every call of the current filter to a CSV file, streamed from the server "
@@ -176,7 +176,7 @@ void AuditLogPage::buildUi()
     m_key->setAccessibleName(tr("Key id filter"));
     m_key->setClearButtonEnabled(true);
     m_key->setMaximumWidth(200);
-    addLabel(tr("&Key"), m_key);
+    addLabel(tr("Ke&y"), m_key);
     filters->addWidget(m_key);
     filters->addSpacing(6);
     m_labelMode = new QComboBox(this);
@@ -208,7 +208,7 @@ void AuditLogPage::buildUi()
     m_vendor->addItem(tr("All vendors"), QString());
     for (const QString &vendor : VendorText::known())
         m_vendor->addItem(VendorText::displayName(vendor), vendor);
-    addLabel(tr("&Vendor"), m_vendor);
+    addLabel(tr("Ve&ndor"), m_vendor);
     filters->addWidget(m_vendor);
     m_verdict = new QComboBox(this);
     m_verdict->setObjectName(QStringLiteral("auditVerdictComboBox"));

@@ -12,6 +12,7 @@
 #include "resources/keybrakeresources.h"
 #include "testserver.h"
 #include "ui/auditlogpage.h"
+#include "ui/messagebanner.h"
 #include "ui/pagestatewidget.h"
 
 #include <QComboBox>
@@ -25,6 +26,7 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QUrlQuery>
 
 using namespace keybrake;
 
@@ -141,6 +143,9 @@ private Q_SLOTS:
             ServerProfile::create(QStringLiteral("audit"), m_server->baseUrl(),
                                   ServerEnvironment::Development),
             m_server->adminKey());
+        ConnectionMonitor *monitor = m_session->monitor();
+        monitor->setPollInterval(std::chrono::milliseconds(500));
+        monitor->setBackoff(std::chrono::milliseconds(200), std::chrono::milliseconds(1500));
         m_session->start();
     }
 
@@ -217,6 +222,53 @@ private Q_SLOTS:
         QVERIFY(text.contains("# Filter: kind=call&label_prefix=page/billing/; then "
                               "http_status=2xx, applied by the console\r\n"));
         QVERIFY(text.contains("spend days: "));
+    }
+
+    void customRangeIsTheServersRange()
+    {
+        auto page = newPage();
+        QVERIFY(page);
+        const AuditLogModel *model = page->model();
+        QCOMPARE(model->rowCount(), 5);
+        // From the second-oldest call's second to the second after the newest call's: the edits
+        // show whole seconds, and the query carries exactly what they show.
+        const auto second = [](QDateTime when) { return when.addMSecs(-when.time().msec()); };
+        const QDateTime since = second(model->entryAt(3)->ts);
+        const QDateTime until = second(model->entryAt(0)->ts).addSecs(1);
+        page->setCustomRange(since, until);
+        const client::AuditQuery query = page->currentQuery();
+        QCOMPARE(query.since, since);
+        QCOMPARE(query.until, until);
+        auto *range = page->findChild<QComboBox *>(QStringLiteral("auditRangeComboBox"));
+        QCOMPARE(range->currentData().toInt(), int(AuditLogPage::Range::Custom));
+        QUrlQuery filter;
+        filter.addQueryItem(QStringLiteral("since"),
+                            client::JsonCodec::timeToJson(since).toString());
+        filter.addQueryItem(QStringLiteral("until"),
+                            client::JsonCodec::timeToJson(until).toString());
+        const QStringList expected = serverIds(*m_server, filter.toString(QUrl::FullyEncoded));
+        QVERIFY(!expected.isEmpty());
+        QTRY_COMPARE_WITH_TIMEOUT(pageIds(*model), expected, 20000);
+    }
+
+    // Runs last: it stops the shared server.
+    void staleWhileTheServerIsAway()
+    {
+        auto page = newPage();
+        QVERIFY(page);
+        const int rows = page->model()->rowCount();
+        QVERIFY(rows > 0);
+        auto *banner = page->findChild<MessageBanner *>(QStringLiteral("auditMessageBanner"));
+        QVERIFY(banner);
+        m_server->stopServer();
+        QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible(), 20000);
+        QVERIFY2(banner->text().startsWith(QStringLiteral("Showing calls as of ")),
+                 qPrintable(banner->text()));
+        // The calls stay on screen, with the time they are from.
+        QCOMPARE(page->model()->rowCount(), rows);
+        QVERIFY(page->table()->isVisible());
+        QVERIFY(m_server->restartServer());
+        QTRY_VERIFY_WITH_TIMEOUT(!banner->isVisible(), 20000);
     }
 
     // 100,000 calls in the store (written with the server's own schema, as bench/reports does),
