@@ -175,7 +175,10 @@ ReportsPage::ReportsPage(ConsoleSession *session, QWidget *parent)
     });
     connect(m_banner, &MessageBanner::actionTriggered, this, &ReportsPage::refresh);
     connect(session->monitor(), &ConnectionMonitor::refreshDue, this, [this] {
-        if (m_started && isVisible())
+        // Reports sum days of calls: the console's polling refreshes them at most every
+        // AutoRefreshSeconds (Refresh and F5 at once), so charts do not redraw every few seconds.
+        if (m_started && isVisible() && m_lastLoad.isValid()
+            && m_lastLoad.elapsed() >= AutoRefreshSeconds * 1000)
             refresh();
     });
     connect(session, &ConsoleSession::timeFormatterChanged, this,
@@ -389,6 +392,7 @@ void ReportsPage::setDays(int days)
     if (index >= 0)
         m_range->setCurrentIndex(index);
     m_started = true;
+    m_lastLoad.start();
     for (ReportSection *section : std::as_const(m_sections))
         section->showLoading(tr("Loading the report…"));
     m_agents->load(client::ReportRange::lastDays(days));
@@ -402,6 +406,7 @@ void ReportsPage::refresh()
         setDays(m_days);
         return;
     }
+    m_lastLoad.start();
     m_agents->load(client::ReportRange::lastDays(m_days));
     m_vendors->load(m_days);
     m_anomalies->refresh();

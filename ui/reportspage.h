@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QElapsedTimer>
 #include <QWidget>
 
 class QBarCategoryAxis;
@@ -47,6 +48,7 @@ public:
 
     // Bars shown in the run and agent charts; the tables hold every row.
     static constexpr int TopBars = 10;
+    static constexpr int AutoRefreshSeconds = 30;
 
     explicit ReportsPage(ConsoleSession *session, QWidget *parent = nullptr);
     ~ReportsPage() override;
@@ -113,6 +115,7 @@ private:
     QString m_pendingRunsExport;
     int m_days = 30;
     bool m_started = false;
+    QElapsedTimer m_lastLoad;
 };
 
 } // namespace keybrake

@@ -9,6 +9,8 @@
 #include "models/vendordailymodel.h"
 #include "resources/keybrakeresources.h"
 #include "testserver.h"
+#include "ui/messagebanner.h"
+#include "ui/pagestatewidget.h"
 #include "ui/reportsection.h"
 #include "ui/reportspage.h"
 
@@ -277,6 +279,44 @@ private Q_SLOTS:
         QCOMPARE(m_page->vendorSeries()->barSets().constFirst()->count(), 7);
         QTRY_VERIFY_WITH_TIMEOUT(loaded(), 20000);
         QCOMPARE(m_page->agentModel()->range().days, 7);
+    }
+
+    // A server that does not answer: each report says so in place with Retry, and Retry loads
+    // it once the server is back.
+    void errorStateOffersRetry()
+    {
+        qputenv("KEYBRAKE_HTTP_TIMEOUT_MS", "2000");
+        test::TestServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        ConsoleSession session(ServerProfile::create(QStringLiteral("down"), server.baseUrl(),
+                                                     ServerEnvironment::Development),
+                               server.adminKey());
+        server.stopServer();
+        ReportsPage page(&session);
+        page.resize(1200, 700);
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        page.tabs()->setCurrentIndex(ReportsPage::AgentsTab);
+        ReportSection *agents = page.section(ReportsPage::AgentsTab);
+        auto *state = agents->findChild<PageStateWidget *>(QStringLiteral("agentsStateWidget"));
+        QVERIFY(state);
+        QTRY_COMPARE_WITH_TIMEOUT(state->title(), QStringLiteral("Could not load this report"),
+                                  20000);
+        QVERIFY(state->isVisible());
+        QVERIFY(!agents->exportButton()->isEnabled());
+        auto *banner = page.findChild<MessageBanner *>(QStringLiteral("reportsMessageBanner"));
+        QVERIFY(banner->isVisible());
+        QCOMPARE(banner->kind(), MessageBanner::Kind::Error);
+
+        QVERIFY(server.restartServer());
+        auto *retry = state->findChild<QPushButton *>();
+        QVERIFY(retry && retry->isVisible());
+        QTest::mouseClick(retry, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(page.agentModel()->hasReport(), 20000);
+        // No calls yet: the empty state teaches rather than an empty chart.
+        QTRY_COMPARE_WITH_TIMEOUT(state->title(),
+                                  QStringLiteral("No agent spent anything in this range"), 20000);
+        qunsetenv("KEYBRAKE_HTTP_TIMEOUT_MS");
     }
 
     void chartTextFollowsADarkPalette()
