@@ -34,8 +34,8 @@ QString RunExport::baseName(const QString &label, const QDateTime &at)
     }
     if (safe.size() > 80)
         safe = safe.left(40) + u'~' + safe.right(39);
-    return QStringLiteral("run-%1-%2").arg(
-        safe, at.toUTC().toString(QStringLiteral("yyyyMMdd'T'HHmmss'Z'")));
+    return QStringLiteral("run-%1-%2")
+        .arg(safe, at.toUTC().toString(QStringLiteral("yyyyMMdd'T'HHmmss'Z'")));
 }
 
 void RunExport::start(const Options &options)
@@ -51,33 +51,36 @@ void RunExport::start(const Options &options)
     m_running = true;
     const quint64 generation = m_generation;
     Q_EMIT progress(tr("Reading the run…"));
-    m_client->run(options.label, {}, {}, this,
-                  [this, generation](const Result<client::RunDetail> &detail) {
-                      if (generation != m_generation)
-                          return;
-                      if (!detail) {
-                          fail(detail.error().message);
-                          return;
-                      }
-                      m_detail = *detail;
-                      // Both call lists end at the last call the run had now.
-                      m_until = m_detail.totals.lastCallAt.isValid()
-                          ? m_detail.totals.lastCallAt.addMSecs(1)
-                          : m_startedAt;
-                      m_client->runTimeline(
-                          m_options.label, m_options.timeline, this,
-                          [this, generation](const Result<client::RunTimeline> &timeline) {
-                              if (generation != m_generation)
-                                  return;
-                              if (!timeline) {
-                                  fail(timeline.error().message);
-                                  return;
-                              }
-                              m_timeline = *timeline;
-                              Q_EMIT progress(tr("Reading the run's calls…"));
-                              fetchCalls(QString());
-                          });
-                  });
+    m_client->run(
+        options.label, {}, {}, this, [this, generation](const Result<client::RunDetail> &detail) {
+            if (generation != m_generation)
+                return;
+            if (!detail) {
+                fail(detail.error().message);
+                return;
+            }
+            m_detail = *detail;
+            // Both call lists end at the last call the run had now.
+            m_until = m_detail.totals.lastCallAt.isValid() ? m_detail.totals.lastCallAt.addMSecs(1)
+                                                           : m_startedAt;
+            // The timeline ends there too (widened by the server to its bucket),
+            // unless the chart asked for a range of its own.
+            client::TimelineQuery timelineQuery = m_options.timeline;
+            if (!timelineQuery.until.isValid() && !timelineQuery.since.isValid())
+                timelineQuery.until = m_until;
+            m_client->runTimeline(m_options.label, timelineQuery, this,
+                                  [this, generation](const Result<client::RunTimeline> &timeline) {
+                                      if (generation != m_generation)
+                                          return;
+                                      if (!timeline) {
+                                          fail(timeline.error().message);
+                                          return;
+                                      }
+                                      m_timeline = *timeline;
+                                      Q_EMIT progress(tr("Reading the run's calls…"));
+                                      fetchCalls(QString());
+                                  });
+        });
 }
 
 void RunExport::fetchCalls(const QString &cursor)
@@ -140,41 +143,39 @@ void RunExport::writeFiles()
         text += CsvText::comment(tr("Keybrake run timeline: %1").arg(m_timeline.label));
         if (!m_options.source.isEmpty())
             text += CsvText::comment(tr("Server: %1").arg(m_options.source));
-        text += CsvText::comment(tr("Buckets of %1 from %2 to %3; times UTC (RFC 3339); spend "
-                                    "days: %4")
-                                     .arg(m_timeline.bucket,
-                                          JsonCodec::timeToJson(m_timeline.since).toString(),
-                                          JsonCodec::timeToJson(m_timeline.until).toString(),
-                                          m_timeline.spendTimezone));
-        text += CsvText::comment(tr("Spend before the first bucket: %1 USD")
-                                     .arg(QString::fromStdString(
-                                         m_timeline.spendBeforeUsd.toDecimal())));
+        text += CsvText::comment(
+            tr("Buckets of %1 from %2 to %3; times UTC (RFC 3339); spend "
+               "days: %4")
+                .arg(m_timeline.bucket, JsonCodec::timeToJson(m_timeline.since).toString(),
+                     JsonCodec::timeToJson(m_timeline.until).toString(), m_timeline.spendTimezone));
+        text += CsvText::comment(
+            tr("Spend before the first bucket: %1 USD")
+                .arg(QString::fromStdString(m_timeline.spendBeforeUsd.toDecimal())));
         QStringList caps;
         for (const client::TimelineKey &key : std::as_const(m_timeline.keys))
-            caps.append(tr("%1 (%2) %3 USD/day")
-                            .arg(key.name, key.keyId,
-                                 QString::fromStdString(key.dailyUsdCap.toDecimal())));
+            caps.append(
+                tr("%1 (%2) %3 USD/day")
+                    .arg(key.name, key.keyId, QString::fromStdString(key.dailyUsdCap.toDecimal())));
         text += CsvText::comment(tr("Daily caps: %1").arg(caps.join(QStringLiteral("; "))));
-        text += CsvText::comment(
-            tr("Denials: %n (each with its time in the JSON file)", nullptr,
-               int(m_timeline.denials.size())));
-        text += CsvText::row({"start", "end", "calls", "allowed", "denied", "spend_usd",
-                              "cumulative_spend_usd"},
-                             false);
+        text += CsvText::comment(tr("Denials: %n (each with its time in the JSON file)", nullptr,
+                                    int(m_timeline.denials.size())));
+        text += CsvText::row(
+            {"start", "end", "calls", "allowed", "denied", "spend_usd", "cumulative_spend_usd"},
+            false);
         for (const client::TimelineBucket &bucket : std::as_const(m_timeline.buckets)) {
-            text += CsvText::row(
-                {JsonCodec::timeToJson(bucket.start).toString().toUtf8(),
-                 JsonCodec::timeToJson(bucket.start.addSecs(m_timeline.bucketSeconds))
-                     .toString()
-                     .toUtf8(),
-                 QByteArray::number(bucket.calls), QByteArray::number(bucket.allowed),
-                 QByteArray::number(bucket.denied), QByteArray::fromStdString(bucket.spendUsd.toDecimal()),
-                 QByteArray::fromStdString(bucket.cumulativeSpendUsd.toDecimal())},
-                false);
+            text +=
+                CsvText::row({JsonCodec::timeToJson(bucket.start).toString().toUtf8(),
+                              JsonCodec::timeToJson(bucket.start.addSecs(m_timeline.bucketSeconds))
+                                  .toString()
+                                  .toUtf8(),
+                              QByteArray::number(bucket.calls), QByteArray::number(bucket.allowed),
+                              QByteArray::number(bucket.denied),
+                              QByteArray::fromStdString(bucket.spendUsd.toDecimal()),
+                              QByteArray::fromStdString(bucket.cumulativeSpendUsd.toDecimal())},
+                             false);
         }
         QSaveFile file(timelinePath);
-        if (!file.open(QIODevice::WriteOnly) || file.write(text) != text.size()
-            || !file.commit()) {
+        if (!file.open(QIODevice::WriteOnly) || file.write(text) != text.size() || !file.commit()) {
             fail(tr("Could not write %1: %2").arg(timelinePath, file.errorString()));
             return;
         }
