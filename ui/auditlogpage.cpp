@@ -73,7 +73,7 @@ AuditLogPage::AuditLogPage(ConsoleSession *session, QWidget *parent)
             m_banner->hide();
         updateState();
     });
-    connect(m_model, &QAbstractItemModel::rowsInserted, this, &AuditLogPage::updateSummary);
+    connect(m_model, &QAbstractItemModel::rowsInserted, this, &AuditLogPage::updateState);
     connect(m_model, &AuditLogModel::loadFailed, this, [this](const QString &message) {
         if (m_model->hasLoaded())
             m_banner->showMessage(MessageBanner::Kind::Error,
