@@ -44,21 +44,32 @@ QString RevokeReceipt::toText(const TimeFormatter &time) const
     lines << tr("Keybrake revoke receipt");
     lines << tr("Server:   %1 · %2").arg(profileName, serverUrl);
     lines << tr("Prefix:   %1 (vendor: %2)").arg(prefix, vendor.isEmpty() ? tr("any") : vendor);
-    lines << tr("Clicked:  %1 (this console's clock)")
-                 .arg(time.absolute(clickedAt) + QLatin1Char(' ') + time.clock(clickedAt, true));
-    lines << tr("Stopped:  keys %1, at %2 %3 (server time), %4 still held")
+    // Millisecond clock times: the click and the revocation are usually within a second.
+    const auto exact = [&time](const QDateTime &when) {
+        return time.absolute(when).replace(time.clock(when), time.clock(when, true));
+    };
+    lines << tr("Clicked:  %1 (this console's clock)").arg(exact(clickedAt));
+    lines << tr("Revoked:  %1 (server time), keys: %2, still held: %3")
+                 .arg(exact(revokedAt))
                  .arg(keys.size())
-                 .arg(time.clock(revokedAt, true), time.zoneName(revokedAt),
-                      UsdText::exact(heldUsd));
+                 .arg(UsdText::exact(heldUsd));
     if (heldUsd > Usd())
         lines << tr("          (held: calls admitted before the revocation and still at the vendor "
                     "then; each is added below when it completes)");
     lines << QString();
+    // Columns lined up for a monospace font.
+    qsizetype nameWidth = 0;
+    qsizetype labelWidth = 0;
+    for (const Key &key : keys) {
+        nameWidth = std::max(nameWidth, key.name.size());
+        labelWidth = std::max(labelWidth, key.label.size());
+    }
     for (const Key &key : keys) {
         const int calls = int(std::count_if(admitted.cbegin(), admitted.cend(),
                                             [&](const auto &c) { return c.keyId == key.keyId; }));
-        lines << tr("%1  revoked %2  %3  %4  · %5 admitted after the click")
-                     .arg(key.keyId, time.clock(revokedAtOf(key.keyId), true), key.name, key.label)
+        lines << tr("%1  revoked %2  %3  %4  %5 admitted after the click")
+                     .arg(key.keyId, time.clock(revokedAtOf(key.keyId), true),
+                          key.name.leftJustified(nameWidth), key.label.leftJustified(labelWidth))
                      .arg(calls);
     }
     lines << QString();

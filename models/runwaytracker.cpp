@@ -27,7 +27,16 @@ RunwayTracker::~RunwayTracker() = default;
 
 void RunwayTracker::setKeySource(const VaultKeyTableModel *keys)
 {
+    if (m_keys)
+        disconnect(m_keys, nullptr, this, nullptr);
     m_keys = keys;
+    // The remaining cap comes from the table: fresh figures (or a key that just appeared in it)
+    // change the runways as much as a call does.
+    if (keys)
+        connect(keys, &VaultKeyTableModel::refreshed, this, [this] {
+            if (!m_byKey.isEmpty() && !m_coalesce.isActive())
+                m_coalesce.start();
+        });
 }
 
 void RunwayTracker::addCall(const client::AuditEntry &call)

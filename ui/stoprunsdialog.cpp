@@ -41,7 +41,7 @@ StopRunsDialog::StopRunsDialog(ConsoleSession *session, QWidget *parent)
 {
     setObjectName(QStringLiteral("stopRunsDialog"));
     setWindowTitle(tr("Stop Runs — Revoke by Label Prefix"));
-    resize(760, 520);
+    resize(940, 540);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(18, 16, 18, 14);
     auto *intro = new QLabel(tr("Revoke every active vault key whose run label starts with a "
@@ -143,6 +143,10 @@ StopRunsDialog::StopRunsDialog(ConsoleSession *session, QWidget *parent)
                 message.data.value(QStringLiteral("key_id")).toString(),
                 QDateTime::fromString(message.data.value(QStringLiteral("revoked_at")).toString(),
                                       Qt::ISODateWithMs));
+            m_revokedKeyNames.insert(
+                message.data.value(QStringLiteral("key_id")).toString(),
+                {message.data.value(QStringLiteral("name")).toString(),
+                 message.data.value(QStringLiteral("agent_run_label")).toString()});
             if (m_auditDone)
                 finishReceipt();
         });

@@ -10,6 +10,7 @@
 #include "models/alertcenter.h"
 #include "models/consolesession.h"
 #include "models/livefeed.h"
+#include "models/runwaytracker.h"
 #include "models/vaultkeytablemodel.h"
 #include "resources/keybrakeresources.h"
 #include "testserver.h"
@@ -127,9 +128,13 @@ private Q_SLOTS:
     void thresholdsNotifyOnceThroughReplayAndRestart()
     {
         QVERIFY(open());
+        // Spending this fast also shortens the run's runway: that notification is checked below.
+        alerts()->setRunwayAlerts(false);
         const QJsonObject key = m_server->issueKey(policy(QStringLiteral("billing-m1"), 50));
         const QString keyId = key.value(QStringLiteral("key_id")).toString();
         const QString secret = key.value(QStringLiteral("vault_key")).toString();
+        // The new key appears in the table by itself (key.issued).
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->vaultKeysPage()->model()->rowOfKey(keyId) >= 0, 10000);
         AlertBell *bell = m_window->alertBell();
         QCOMPARE(bell->text(), QString());
 
@@ -145,6 +150,10 @@ private Q_SLOTS:
         QCOMPARE(raised.count(), 2);
 
         if (const QString dir = qEnvironmentVariable("KEYBRAKE_SCREENSHOT_DIR"); !dir.isEmpty()) {
+            // The table has caught up with the spend the notifications name.
+            QTRY_COMPARE_WITH_TIMEOUT(
+                m_window->vaultKeysPage()->model()->findKey(keyId)->spentTodayUsd,
+                Usd::fromDollars(48), 10000);
             QTest::mouseClick(bell, Qt::LeftButton);
             AlertPanel *panel = bell->panel();
             QVERIFY(QTest::qWaitForWindowExposed(panel));
@@ -222,6 +231,21 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(count(QStringLiteral("threshold|%1|95|").arg(bId)), 1, 10000);
         QCOMPARE(count(QStringLiteral("threshold|%1|80|").arg(bId)), 0);
         alerts()->setThresholdPercents({80, 95, 100});
+
+        // Runway: $9.50 of $10 within seconds leaves well under 15 minutes; notified once.
+        alerts()->setRunwayAlerts(true);
+        const QString run = QStringLiteral("runway|lambda/billing-agent/refunds|");
+        m_session->runway()->evaluate();
+        QTRY_COMPARE_WITH_TIMEOUT(count(run), 1, 5000);
+        const auto runway = std::find_if(alerts()->alerts().cbegin(), alerts()->alerts().cend(),
+                                         [&](const auto &a) { return a.subject.startsWith(run); });
+        QVERIFY2(runway->title.startsWith(
+                     QStringLiteral("lambda/billing-agent/refunds reaches its cap in")),
+                 qPrintable(runway->title));
+        QCOMPARE(runway->kind, AlertCenter::Kind::Runway);
+        QVERIFY(runway->keyId.isEmpty() || runway->keyId == bId);
+        m_session->runway()->evaluate();
+        QCOMPARE(count(run), 1);
     }
 };
 

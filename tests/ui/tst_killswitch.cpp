@@ -196,6 +196,9 @@ private Q_SLOTS:
         QStringList receiptKeys;
         for (const RevokeReceipt::Key &key : receipt.keys) {
             receiptKeys.append(key.keyId);
+            QVERIFY2(key.label.startsWith(QStringLiteral("prod/collections/run-")),
+                     qPrintable(key.label));
+            QCOMPARE(key.name, key.label.section(QLatin1Char('/'), -1));
             QVERIFY(key.revokedAt.isValid());
             QVERIFY(key.revokedAt >= receipt.clickedAt.addSecs(-5));
         }

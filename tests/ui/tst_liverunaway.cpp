@@ -135,6 +135,26 @@ private Q_SLOTS:
 
     void runawayScenarioIsFlagged()
     {
+        // Well-behaved neighbours, which must stay unmarked.
+        for (const QString &name : {QStringLiteral("billing-m1"), QStringLiteral("sms-notify"),
+                                    QStringLiteral("refunds")}) {
+            const QJsonObject key = m_server->issueKey(QJsonObject {
+                {QStringLiteral("vendor"), QStringLiteral("stripe")},
+                {QStringLiteral("daily_usd_cap"), 50},
+                {QStringLiteral("allowed_endpoints"),
+                 QJsonArray {QStringLiteral("charges.create")}},
+                {QStringLiteral("expires_in"), QStringLiteral("2h")},
+                {QStringLiteral("agent_run_label"),
+                 QStringLiteral("lambda/billing-agent/%1").arg(name)},
+                {QStringLiteral("name"), name},
+            });
+            QCOMPARE(m_server
+                         ->proxy("POST", QStringLiteral("/stripe/v1/charges"),
+                                 test::stripeCharge(1250),
+                                 key.value(QStringLiteral("vault_key")).toString())
+                         .status,
+                     200);
+        }
         QVERIFY(open());
         QVERIFY(runAgents({QStringLiteral("runaway"), QStringLiteral("--runaway-seconds"),
                            QStringLiteral("6"), QStringLiteral("--rate"), QStringLiteral("10")}));
@@ -169,10 +189,16 @@ private Q_SLOTS:
         MessageBanner *banner = m_window->vaultKeysPage()->runawayBanner();
         QVERIFY(banner->isVisible());
         QVERIFY2(banner->text().contains(flag.label), qPrintable(banner->text()));
+        // The neighbours are not marked.
+        for (int row = 0; row < model->rowCount(); ++row) {
+            const QModelIndex other = model->index(row, VaultKeyTableModel::NameColumn);
+            if (other != name)
+                QVERIFY(other.data(VaultKeyTableModel::RunawayRole).toString().isEmpty());
+        }
         if (const QString dir = qEnvironmentVariable("KEYBRAKE_SCREENSHOT_DIR"); !dir.isEmpty()) {
-            m_window->vaultKeysPage()->table()->selectRow(
-                m_window->vaultKeysPage()->proxy()->mapFromSource(name).row());
-            QTest::qWait(200); // let the selection paint
+            m_window->resize(1640, 720);
+            m_window->vaultKeysPage()->table()->clearSelection();
+            QTest::qWait(200); // let the new size paint
             QVERIFY(m_window->grab().save(dir + QStringLiteral("/runaway.png")));
         }
         auto *revokeRun = banner->findChild<QPushButton *>();
