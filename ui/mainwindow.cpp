@@ -130,6 +130,9 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
         m_vaultKeys->showDetails(keyId);
     });
     connect(m_overview, &OverviewPage::openRunRequested, this, &MainWindow::openRun);
+    connect(m_overview, &OverviewPage::openRunsRequested, this, [this] { showPage(Page::Runs); });
+    connect(m_overview, &OverviewPage::openAuditLogRequested, this,
+            [this] { showPage(Page::AuditLog); });
     connect(m_runs, &RunsPage::openKeyRequested, this, &MainWindow::openKey);
     connect(m_reports, &ReportsPage::openRunRequested, this, &MainWindow::openRun);
     connect(m_profiles, &QComboBox::activated, this, [this](int index) {

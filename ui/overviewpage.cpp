@@ -16,7 +16,9 @@
 
 #include <QGridLayout>
 #include <QHeaderView>
+#include <QKeyEvent>
 #include <QLabel>
+#include <QMouseEvent>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
 #include <QStackedWidget>
@@ -73,6 +75,18 @@ OverviewPage::OverviewPage(ConsoleSession *session, VaultKeyTableModel *keys, QW
         widget->setObjectName(QStringLiteral("statCard%1").arg(card));
         m_cards.append(widget);
         grid->addWidget(widget, 0, card);
+        // Each card opens the page with the rows behind its figure (click, or Enter once
+        // focused with Tab).
+        widget->setFocusPolicy(Qt::StrongFocus);
+        widget->setCursor(Qt::PointingHandCursor);
+        widget->installEventFilter(this);
+        static const char *const tips[] = {
+            QT_TR_NOOP("Open Vault Keys"),
+            QT_TR_NOOP("Open Runs: today's spend run by run"),
+            QT_TR_NOOP("Open the Audit Log: every call"),
+            QT_TR_NOOP("Open the Audit Log: every call"),
+        };
+        widget->setToolTip(tr(tips[card]));
     }
     layout->addLayout(grid);
     layout->addSpacing(6);
@@ -195,6 +209,41 @@ OverviewPage::OverviewPage(ConsoleSession *session, VaultKeyTableModel *keys, QW
     updateCards();
     updateAtRisk();
     updateTodayNotes();
+}
+
+bool OverviewPage::eventFilter(QObject *watched, QEvent *event)
+{
+    const int card = int(m_cards.indexOf(qobject_cast<StatCard *>(watched)));
+    if (card >= 0) {
+        if (event->type() == QEvent::MouseButtonRelease
+            && static_cast<QMouseEvent *>(event)->button() == Qt::LeftButton) {
+            openCard(card);
+            return true;
+        }
+        if (event->type() == QEvent::KeyPress) {
+            const int key = static_cast<QKeyEvent *>(event)->key();
+            if (key == Qt::Key_Return || key == Qt::Key_Enter || key == Qt::Key_Space) {
+                openCard(card);
+                return true;
+            }
+        }
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+void OverviewPage::openCard(int card)
+{
+    switch (card) {
+    case StatsModel::ActiveKeysCard:
+        Q_EMIT openVaultKeysRequested();
+        break;
+    case StatsModel::SpendTodayCard:
+        Q_EMIT openRunsRequested();
+        break;
+    default:
+        Q_EMIT openAuditLogRequested();
+        break;
+    }
 }
 
 namespace {

@@ -49,9 +49,16 @@ Q_SIGNALS:
     void openVaultKeysRequested();
     void openKeyRequested(const QString &keyId);
     void openRunRequested(const QString &label);
+    // A stat card: Spent today opens Runs, Calls and Blocked today open the Audit Log.
+    void openRunsRequested();
+    void openAuditLogRequested();
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
     void updateCards();
+    void openCard(int card);
     void updateAtRisk();
     void updateWindow();
     void updateTodayNotes();

@@ -12,6 +12,7 @@
 #include "ui/mainwindow.h"
 #include "ui/overviewpage.h"
 #include "ui/runspage.h"
+#include "ui/statcard.h"
 #include "ui/vendorspendchart.h"
 
 #include <QAbstractItemModelTester>
@@ -170,6 +171,22 @@ private Q_SLOTS:
         atRisk->setCurrentIndex(atRisk->model()->index(0, 0));
         QTest::keyClick(atRisk, Qt::Key_Return);
         QCOMPARE(m_window->currentPage(), MainWindow::Page::VaultKeys);
+    }
+
+    // Each stat card opens the rows behind its figure, by mouse or keyboard.
+    void cardsOpenTheirPages()
+    {
+        m_window->showPage(MainWindow::Page::Overview);
+        QTest::mouseClick(page()->card(StatsModel::SpendTodayCard), Qt::LeftButton);
+        QCOMPARE(m_window->currentPage(), MainWindow::Page::Runs);
+        m_window->showPage(MainWindow::Page::Overview);
+        page()->card(StatsModel::BlockedTodayCard)->setFocus();
+        QTest::keyClick(page()->card(StatsModel::BlockedTodayCard), Qt::Key_Return);
+        QCOMPARE(m_window->currentPage(), MainWindow::Page::AuditLog);
+        m_window->showPage(MainWindow::Page::Overview);
+        QTest::mouseClick(page()->card(StatsModel::ActiveKeysCard), Qt::LeftButton);
+        QCOMPARE(m_window->currentPage(), MainWindow::Page::VaultKeys);
+        m_window->showPage(MainWindow::Page::Overview);
     }
 
     // A call made now moves the vendor line without anyone pressing Refresh.
