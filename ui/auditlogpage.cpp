@@ -415,6 +415,19 @@ void AuditLogPage::setCustomRange(const QDateTime &since, const QDateTime &until
     applyFilters();
 }
 
+void AuditLogPage::showCalls(const QString &labelPrefix, const QDateTime &since,
+                             const QDateTime &until)
+{
+    clearFilters();
+    m_labelMode->setCurrentIndex(0);
+    m_label->setText(labelPrefix);
+    if (since.isValid() || until.isValid())
+        setCustomRange(since.isValid() ? since : QDateTime::fromSecsSinceEpoch(0, Qt::UTC),
+                       until.isValid() ? until : QDateTime::currentDateTimeUtc().addDays(1));
+    else
+        applyFilters();
+}
+
 void AuditLogPage::clearFilters()
 {
     m_key->clear();

@@ -65,6 +65,8 @@ public:
     void showLabel(const QString &label, bool prefix);
     // Custom range [since, until); an invalid end is open.
     void setCustomRange(const QDateTime &since, const QDateTime &until);
+    // The calls behind a report row: a label prefix (or every label) in a range.
+    void showCalls(const QString &labelPrefix, const QDateTime &since, const QDateTime &until);
 
 public Q_SLOTS:
     void refresh();

@@ -135,6 +135,12 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
             [this] { showPage(Page::AuditLog); });
     connect(m_runs, &RunsPage::openKeyRequested, this, &MainWindow::openKey);
     connect(m_reports, &ReportsPage::openRunRequested, this, &MainWindow::openRun);
+    connect(m_reports, &ReportsPage::openKeyRequested, this, &MainWindow::openKey);
+    connect(m_reports, &ReportsPage::auditRequested, this,
+            [this](const QString &prefix, const QDateTime &since, const QDateTime &until) {
+                showPage(Page::AuditLog);
+                m_auditLog->showCalls(prefix, since, until);
+            });
     connect(m_profiles, &QComboBox::activated, this, [this](int index) {
         const QString id = m_profiles->itemData(index).toString();
         if (id.isEmpty()) {

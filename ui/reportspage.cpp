@@ -293,6 +293,12 @@ void ReportsPage::buildUi()
                                      m_agents, m_agentChart, m_tabs);
     agents->table()->setColumnWidth(AgentReportModel::PrefixColumn, 320);
 
+    connect(agents->table(), &QTableView::activated, this, [this](const QModelIndex &index) {
+        const client::AgentReport &report = m_agents->report();
+        Q_EMIT auditRequested(index.data(AgentReportModel::LabelPrefixRole).toString(),
+                              report.since, report.until);
+    });
+
     // 3. Vendors by day.
     m_vendorChart = newChart();
     m_vendorSeries = new QStackedBarSeries(m_vendorChart);
@@ -313,6 +319,11 @@ void ReportsPage::buildUi()
     auto *vendors = new ReportSection(QStringLiteral("vendors"), tr("Spend per vendor and day"),
                                       m_vendors, m_vendorChart, m_tabs);
 
+    connect(vendors->table(), &QTableView::activated, this, [this](const QModelIndex &index) {
+        const client::VendorDay &day = m_vendors->report().data.at(index.row());
+        Q_EMIT auditRequested(QString(), day.windowStart, day.windowEnd);
+    });
+
     // 4. Anomalies: findings with reasons; a table is the clearest form.
     auto *anomalies = new ReportSection(QStringLiteral("anomalies"), tr("Anomalies now"),
                                         m_anomalies, nullptr, m_tabs);
@@ -320,6 +331,18 @@ void ReportsPage::buildUi()
     anomalies->table()->setColumnWidth(AnomalyModel::SubjectColumn, 280);
     anomalies->table()->setColumnWidth(AnomalyModel::FigureColumn, 180);
     anomalies->table()->setColumnWidth(AnomalyModel::PeriodColumn, 90);
+
+    connect(anomalies->table(), &QTableView::activated, this, [this](const QModelIndex &index) {
+        const QString keyId = index.data(AnomalyModel::KeyIdRole).toString();
+        if (keyId.isEmpty())
+            Q_EMIT openRunRequested(index.data(AnomalyModel::LabelRole).toString());
+        else
+            Q_EMIT openKeyRequested(keyId);
+    });
+    for (ReportSection *section : {agents, vendors, anomalies})
+        section->table()->setToolTip(tr("Enter or double-click opens the calls behind a row"));
+    runs->table()->setToolTip(tr("Enter or double-click opens the run"));
+    anomalies->table()->setToolTip(tr("Enter or double-click opens the key or run"));
 
     m_sections = {runs, agents, vendors, anomalies};
     m_tabs->addTab(runs, ThemedIcon::icon(QStringLiteral("runs")), tr("R&uns"));

@@ -75,6 +75,9 @@ public Q_SLOTS:
 Q_SIGNALS:
     void exportFinished(bool ok, const QString &message);
     void openRunRequested(const QString &label);
+    void openKeyRequested(const QString &keyId);
+    // The calls behind a row: an agent's (label prefix) or a day's, in the audit log.
+    void auditRequested(const QString &labelPrefix, const QDateTime &since, const QDateTime &until);
 
 protected:
     void showEvent(QShowEvent *event) override;

@@ -229,6 +229,36 @@ private Q_SLOTS:
         QVERIFY(!m_page->section(ReportsPage::AnomaliesTab)->tableToggle());
     }
 
+    // Enter on a row opens what is behind it: an agent's calls in the audit log, a finding's key.
+    void enterOpensTheRowsSubject()
+    {
+        m_page->tabs()->setCurrentIndex(ReportsPage::AgentsTab);
+        ReportSection *agents = m_page->section(ReportsPage::AgentsTab);
+        agents->setShowsTable(true);
+        QTRY_VERIFY(agents->table()->isVisible());
+        QSignalSpy audit(m_page.get(), &ReportsPage::auditRequested);
+        agents->table()->setFocus();
+        agents->table()->setCurrentIndex(agents->table()->model()->index(0, 0));
+        QTest::keyClick(agents->table(), Qt::Key_Return);
+        QCOMPARE(audit.size(), 1);
+        QCOMPARE(audit.first().at(0).toString(), QStringLiteral("rp/billing/"));
+        QCOMPARE(audit.first().at(1).toDateTime(), m_page->agentModel()->report().since);
+        agents->setShowsTable(false);
+
+        m_page->tabs()->setCurrentIndex(ReportsPage::AnomaliesTab);
+        ReportSection *anomalies = m_page->section(ReportsPage::AnomaliesTab);
+        QTRY_VERIFY(anomalies->table()->isVisible());
+        QSignalSpy key(m_page.get(), &ReportsPage::openKeyRequested);
+        const QModelIndex first = anomalies->table()->model()->index(0, 0);
+        QCOMPARE(first.data(AnomalyModel::KindRole).toString(), QStringLiteral("key_near_cap"));
+        anomalies->table()->setFocus();
+        anomalies->table()->setCurrentIndex(first);
+        QTest::keyClick(anomalies->table(), Qt::Key_Return);
+        QCOMPARE(key.size(), 1);
+        QCOMPARE(key.first().at(0).toString(), first.data(AnomalyModel::KeyIdRole).toString());
+        QVERIFY(!key.first().at(0).toString().isEmpty());
+    }
+
     void everyTableExportsItsRows_data()
     {
         QTest::addColumn<int>("tab");
