@@ -14,6 +14,7 @@
 #include "models/runtablemodel.h"
 #include "models/runtimelinemodel.h"
 #include "models/timelineseries.h"
+#include "models/usdtext.h"
 #include "testserver.h"
 #include "ui/mainwindow.h"
 #include "ui/messagebanner.h"
@@ -298,9 +299,15 @@ private Q_SLOTS:
         QCOMPARE(qRound64(caps.at(1)->points().first().y() * 1e6), 10'000'000);
 
         // Hover: the exact figures of the bucket under the pointer, refusals by reason.
-        const QString hover = chart->hoverText(expected.denials.first().ts.toMSecsSinceEpoch());
-        QVERIFY2(hover.contains(u"cap_exhausted × 2"_s), qPrintable(hover));
-        QVERIFY2(hover.contains(u"$9.00"_s) || hover.contains(u"$10.50"_s), qPrintable(hover));
+        const qint64 deniedAt = expected.denials.first().ts.toMSecsSinceEpoch();
+        const qint64 row = (deniedAt - expected.since.toMSecsSinceEpoch()) / bucketMs;
+        const client::TimelineBucket &deniedBucket = expected.buckets.at(row);
+        const QString hover = chart->hoverText(deniedAt);
+        QVERIFY2(hover.contains(u"cap_exhausted × %1"_s.arg(deniedBucket.denied)),
+                 qPrintable(hover));
+        QVERIFY2(hover.contains(UsdText::exact(deniedBucket.cumulativeSpendUsd)),
+                 qPrintable(hover));
+        QVERIFY2(hover.contains(u"%1 refused"_s.arg(deniedBucket.denied)), qPrintable(hover));
         QVERIFY(chart->hoverText(expected.until.toMSecsSinceEpoch() + 1).isEmpty());
         // The axes name what they show, the zone included.
         QCOMPARE(chart->chart()->axes(Qt::Horizontal).first()->titleText(), u"Time (UTC)"_s);
