@@ -5,6 +5,7 @@
 #include "models/connectionmonitor.h"
 #include "models/consolesession.h"
 #include "models/keyauditmodel.h"
+#include "models/livefeed.h"
 #include "models/vendortext.h"
 #include "ui/messagebanner.h"
 #include "ui/pagestatewidget.h"
@@ -22,11 +23,13 @@
 #include <QLineEdit>
 #include <QLocale>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QShowEvent>
 #include <QStackedWidget>
 #include <QStandardPaths>
 #include <QTableView>
 #include <QTimer>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace keybrake {
@@ -95,7 +98,7 @@ AuditLogPage::AuditLogPage(ConsoleSession *session, QWidget *parent)
             m_model->reload();
     });
     connect(session->monitor(), &ConnectionMonitor::refreshDue, this, [this] {
-        if (m_started && isVisible())
+        if (m_started && isVisible() && !isTailPaused())
             m_model->refresh();
     });
     connect(session->monitor(), &ConnectionMonitor::stateChanged, this,
@@ -110,11 +113,73 @@ AuditLogPage::AuditLogPage(ConsoleSession *session, QWidget *parent)
         m_summary->setText(tr("Exporting… %1 rows written").arg(QLocale().toString(rows)));
     });
     connect(m_export, &AuditExportFile::finished, this, &AuditLogPage::onExportFinished);
+    // The live tail: each call the stream brings goes on top at once (when it matches the
+    // filter), no round trip; the refresh that follows confirms it.
+    connect(session->live(), &LiveFeed::callReceived, this, [this](const client::AuditEntry &call) {
+        if (!m_started)
+            return;
+        if (isTailPaused()) {
+            if (m_model->accepts(call)) {
+                ++m_pausedNew;
+                updateTailState();
+            }
+            return;
+        }
+        m_model->addEntry(call);
+    });
+    connect(m_model, &QAbstractItemModel::rowsAboutToBeInserted, this,
+            [this](const QModelIndex &parent, int first) {
+                if (!parent.isValid() && first == 0 && m_model->rowCount() > 0)
+                    m_scrollBefore = m_table->verticalScrollBar()->value();
+            });
+    connect(m_model, &QAbstractItemModel::rowsInserted, this,
+            [this](const QModelIndex &parent, int first, int last) {
+                if (parent.isValid() || first != 0 || m_scrollBefore < 0)
+                    return;
+                QScrollBar *bar = m_table->verticalScrollBar();
+                const int inserted = last - first + 1;
+                const int step = m_table->verticalScrollMode() == QAbstractItemView::ScrollPerPixel
+                    ? m_table->verticalHeader()->defaultSectionSize()
+                    : 1;
+                // At the top and not locked: follow the newest. Otherwise the rows in view stay.
+                if (m_scrollBefore == 0 && !m_scrollLock->isChecked())
+                    bar->setValue(0);
+                else
+                    bar->setValue(m_scrollBefore + inserted * step);
+                m_scrollBefore = -1;
+            });
+    connect(m_pauseTail, &QToolButton::toggled, this, [this](bool paused) {
+        if (!paused) {
+            m_pausedNew = 0;
+            refresh();
+        }
+        updateTailState();
+    });
+    connect(session->live(), &LiveFeed::liveChanged, this, &AuditLogPage::updateTailState);
+    updateTailState();
     updateRangeEdits();
     updateState();
 }
 
 AuditLogPage::~AuditLogPage() = default;
+
+bool AuditLogPage::isTailPaused() const
+{
+    return m_pauseTail->isChecked();
+}
+
+void AuditLogPage::updateTailState()
+{
+    const bool paused = isTailPaused();
+    m_pauseTail->setText(paused ? tr("▶ Resume") : tr("⏸ Pause"));
+    m_pauseTail->setToolTip(paused ? tr("Show the calls that arrived while paused, and new ones "
+                                        "as they come")
+                                   : tr("Stop new calls from arriving, to read what is there"));
+    if (paused)
+        m_tailState->setText(tr("Paused · new calls not shown: %1").arg(m_pausedNew));
+    else
+        m_tailState->setText(m_session->live()->isLive() ? tr("● Live tail") : QString());
+}
 
 void AuditLogPage::buildUi()
 {
@@ -134,6 +199,21 @@ void AuditLogPage::buildUi()
     m_asOf->setObjectName(QStringLiteral("auditAsOfLabel"));
     m_asOf->setForegroundRole(QPalette::PlaceholderText);
     header->addWidget(m_asOf, 1, Qt::AlignBottom);
+    m_tailState = new QLabel(this);
+    m_tailState->setObjectName(QStringLiteral("auditTailStateLabel"));
+    header->addWidget(m_tailState);
+    m_pauseTail = new QToolButton(this);
+    m_pauseTail->setObjectName(QStringLiteral("auditPauseTailToolButton"));
+    m_pauseTail->setCheckable(true);
+    m_pauseTail->setAccessibleName(tr("Pause the live tail"));
+    header->addWidget(m_pauseTail);
+    m_scrollLock = new QToolButton(this);
+    m_scrollLock->setObjectName(QStringLiteral("auditScrollLockToolButton"));
+    m_scrollLock->setCheckable(true);
+    m_scrollLock->setText(tr("Scroll lock"));
+    m_scrollLock->setToolTip(tr("Keep the rows in view where they are as new calls arrive; off, "
+                                "the view follows the newest while it is at the top"));
+    header->addWidget(m_scrollLock);
     auto *refreshButton =
         new QPushButton(ThemedIcon::icon(QStringLiteral("refresh")), tr("Refresh"), this);
     refreshButton->setObjectName(QStringLiteral("auditRefreshPushButton"));

@@ -14,6 +14,7 @@ class QPushButton;
 class QStackedWidget;
 class QTableView;
 class QTimer;
+class QToolButton;
 
 namespace keybrake {
 
@@ -52,6 +53,13 @@ public:
 
     AuditLogModel *model() const { return m_model; }
     QTableView *table() const { return m_table; }
+    // The live tail: Pause stops new calls from arriving (they are counted); Scroll lock keeps
+    // the rows in view where they are as new ones arrive on top (off: the view follows the
+    // newest while it is at the top).
+    QToolButton *pauseTailButton() const { return m_pauseTail; }
+    QToolButton *scrollLockButton() const { return m_scrollLock; }
+    bool isTailPaused() const;
+    int callsWhilePaused() const { return m_pausedNew; }
     AuditExportFile *exporter() const { return m_export; }
     QAction *exportAction() const { return m_exportAction; }
 
@@ -90,6 +98,7 @@ private:
     void updateSummary();
     void updateRangeEdits();
     void onExportFinished(bool ok, const QString &message);
+    void updateTailState();
 
     ConsoleSession *m_session;
     AuditLogModel *m_model;
@@ -115,6 +124,11 @@ private:
     QAction *m_exportAction = nullptr;
     QTimer *m_debounce = nullptr;
     bool m_started = false;
+    QToolButton *m_pauseTail = nullptr;
+    QToolButton *m_scrollLock = nullptr;
+    QLabel *m_tailState = nullptr;
+    int m_pausedNew = 0; // calls the stream brought while paused
+    int m_scrollBefore = -1; // the scroll bar before rows were inserted on top
 };
 
 } // namespace keybrake
