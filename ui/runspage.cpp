@@ -9,6 +9,7 @@
 #include "models/runexport.h"
 #include "models/runtablemodel.h"
 #include "models/runtimelinemodel.h"
+#include "models/runwaytracker.h"
 #include "ui/caputilisationdelegate.h"
 #include "ui/keystatusdelegate.h"
 #include "ui/messagebanner.h"
@@ -195,6 +196,8 @@ RunsPage::RunsPage(ConsoleSession *session, QWidget *parent)
         if (isVisible())
             refresh();
     });
+    // The run's runway ("cap in ~12 min") moves with every call and with time.
+    connect(session->runway(), &RunwayTracker::updated, this, &RunsPage::updateHeadline);
     updateState();
 }
 
@@ -632,8 +635,12 @@ void RunsPage::updateHeadline()
         return;
     const client::RunDetail &run = m_detail->detail();
     const QString status = RunTableModel::statusText(run.status);
+    // Runway at the spend rate of the last 5 minutes, while the run is spending.
+    const std::optional<qint64> runway =
+        m_session->runway()->runMinutes(m_label, QDateTime::currentDateTimeUtc());
     m_runSummary->setText(
-        tr("%1 · %2 · spend days in %3").arg(status, m_detail->summaryText(), run.spendTimezone));
+        tr("%1 · %2 · spend days in %3").arg(status, m_detail->summaryText(), run.spendTimezone)
+        + (runway ? QStringLiteral(" · ") + RunwayTracker::text(runway) : QString()));
 }
 
 void RunsPage::exportRun()

@@ -14,6 +14,7 @@
 
 #include <QElapsedTimer>
 #include <QJsonArray>
+#include <QLabel>
 #include <QScrollBar>
 #include <QStandardPaths>
 #include <QTableView>
@@ -156,6 +157,17 @@ private Q_SLOTS:
         call();
         QTRY_COMPARE_WITH_TIMEOUT(model()->rowCount(), before + 4, 10000);
         QCOMPARE(topVisibleId(), model()->entryAt(0)->id);
+    }
+
+    // The run view names the run's runway at its trailing spend rate.
+    void runViewShowsRunway()
+    {
+        m_window->openRun(QStringLiteral("tail/run-1"));
+        auto *summary = m_window->findChild<QLabel *>(QStringLiteral("runSummaryLabel"));
+        QVERIFY(summary);
+        QTRY_VERIFY2_WITH_TIMEOUT(summary->text().contains(QStringLiteral("cap in ")),
+                                  qPrintable(summary->text()), 10000);
+        qInfo("run view: %s", qPrintable(summary->text()));
     }
 };
 
