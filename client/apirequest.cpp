@@ -7,6 +7,13 @@
 
 namespace keybrake::client {
 
+namespace {
+
+// The most of a streamed body Qt holds unread (see start()).
+constexpr qint64 StreamBufferBytes = 128 * 1024;
+
+} // namespace
+
 ApiRequest::ApiRequest(QByteArray method, QString path, QString failedAction, QObject *context,
                        Completion completion, QObject *parent)
     : QObject(parent)
@@ -53,8 +60,13 @@ void ApiRequest::start(QNetworkReply *reply, const CertificatePin &pin, const QU
     m_timeoutMs = timeoutMs;
     connect(reply, &QNetworkReply::sslErrors, this, &ApiRequest::onSslErrors);
     connect(reply, &QNetworkReply::finished, this, &ApiRequest::onReplyFinished);
-    if (m_onChunk)
+    if (m_onChunk) {
+        // Back-pressure: Qt stops reading the socket while this much is unread, so each chunk
+        // stays small enough to handle without freezing the window (unlimited, a fast loopback
+        // export arrived in chunks of megabytes, each a 100 ms stall to write).
+        reply->setReadBufferSize(StreamBufferBytes);
         connect(reply, &QNetworkReply::readyRead, this, &ApiRequest::onReadyRead);
+    }
 }
 
 bool ApiRequest::callbackAllowed() const
