@@ -268,6 +268,44 @@ private Q_SLOTS:
         QCOMPARE(shortRunway.first().at(0).toString(), QStringLiteral("live/runway"));
         QCOMPARE(shortRunway.first().at(1).toLongLong(), qint64(4));
     }
+
+    // The server cannot resume from an id it never wrote (another or a restored database): it
+    // says reset, the console reloads its lists and forgets what it derived from events, and
+    // carries on live.
+    void resetReloadsAndCarriesOn()
+    {
+        QVERIFY(open());
+        const QJsonObject key = m_server->issueKey(policy(QStringLiteral("live/reset")));
+        const QString keyId = key.value(QStringLiteral("key_id")).toString();
+        const QString secret = key.value(QStringLiteral("vault_key")).toString();
+        QTRY_VERIFY_WITH_TIMEOUT(m_keys->rowOfKey(keyId) >= 0, 10000);
+
+        client::EventStream *stream = m_session->live()->stream();
+        stream->stop();
+        // Meanwhile the key was used: only a reload can show it.
+        QCOMPARE(m_server
+                     ->proxy("POST", QStringLiteral("/stripe/v1/charges"), test::stripeCharge(700),
+                             secret)
+                     .status,
+                 200);
+        stream->setLastEventId(QStringLiteral("999999999"));
+        QSignalSpy reset(m_session->live(), &LiveFeed::resetReceived);
+        QSignalSpy refreshes(monitor(), &ConnectionMonitor::refreshDue);
+        stream->start();
+        QVERIFY(reset.wait(10000));
+        QVERIFY(refreshes.count() >= 1);
+        QTRY_COMPARE_WITH_TIMEOUT(m_keys->findKey(keyId)->spentTodayUsd, Usd::fromCents(700),
+                                  10000);
+        QTRY_VERIFY_WITH_TIMEOUT(m_session->live()->isLive(), 10000);
+        // It resumes from the reset's id, live again.
+        QVERIFY(stream->lastEventId().toLongLong() < 999999999);
+        QCOMPARE(m_server
+                     ->proxy("POST", QStringLiteral("/stripe/v1/charges"), test::stripeCharge(100),
+                             secret)
+                     .status,
+                 200);
+        QTRY_COMPARE_WITH_TIMEOUT(m_keys->findKey(keyId)->callsToday, qint64(2), 10000);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestLiveFeed)
