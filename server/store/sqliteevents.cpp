@@ -204,18 +204,22 @@ std::int64_t SqliteEvents::expireKeys(TimePoint now, int limit)
     return static_cast<std::int64_t>(due.size());
 }
 
-std::int64_t SqliteEvents::trim(std::int64_t keep)
+std::int64_t SqliteEvents::trim(std::int64_t keep, std::int64_t published)
 {
-    auto remove = m_db.prepare(
-        "DELETE FROM events WHERE id <= (SELECT coalesce(max(id), 0) FROM events) - ?");
+    auto remove = m_db.prepare("DELETE FROM events WHERE id <= min((SELECT coalesce(max(id), 0) "
+                               "FROM events) - ?, ?)");
     remove.bind(1, std::max<std::int64_t>(keep, 0));
+    remove.bind(2, published);
     remove.run();
-    const std::int64_t removed = m_db.changes();
+    return m_db.changes();
+}
+
+void SqliteEvents::forgetOldMarks()
+{
     // Relative to the newest mark, not to a clock: a test clock may stand anywhere in time.
     auto marks = m_db.prepare("DELETE FROM key_thresholds WHERE window_start < "
                               "(SELECT max(window_start) FROM key_thresholds) - 7 * 86400000");
     marks.run();
-    return removed;
 }
 
 std::int64_t SqliteEvents::latestId()

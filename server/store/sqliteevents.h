@@ -41,9 +41,12 @@ public:
     // key.expired, once per key, for unrevoked keys whose expiry is at or before `now`; at most
     // `limit` keys per call (the rest on the next). Returns how many were announced.
     std::int64_t expireKeys(TimePoint now, int limit = 1000);
-    // Keeps the newest `keep` events; returns how many were deleted. Threshold marks of windows
-    // a week older than the newest marked window go too: they can never matter again.
-    std::int64_t trim(std::int64_t keep);
+    // Keeps the newest `keep` events, and every event after `published` (those the sink has not
+    // had yet); returns how many were deleted.
+    std::int64_t trim(std::int64_t keep, std::int64_t published);
+    // Forgets the threshold marks of windows a week older than the newest marked window: they
+    // can never matter again. A scan of every mark, so the writer runs it rarely.
+    void forgetOldMarks();
 
     // --- reads (any connection)
     EventPage read(std::int64_t after, const EventFilter &filter, int limit);

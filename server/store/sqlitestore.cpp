@@ -98,8 +98,9 @@ void SqliteStore::start()
         {
             SqliteTransaction transaction(*m_writer, SqliteTransaction::Kind::Immediate);
             SqliteEvents events(*m_writer);
-            events.trim(m_options.eventRetention);
             m_publishedThrough = events.latestId();
+            events.trim(m_options.eventRetention, m_publishedThrough);
+            events.forgetOldMarks();
             transaction.commit();
         }
         for (int i = 0; i < std::max(1, m_options.readerThreads); ++i) {
@@ -264,6 +265,7 @@ void SqliteStore::runBatch(std::vector<std::unique_ptr<WriteOp>> &batch)
                 report(std::string("write failed: ") + error.what());
             }
         }
+        trimEvents(db);
         transaction.commit();
     } catch (const std::exception &error) {
         report(std::string("transaction of ") + std::to_string(batch.size())
@@ -298,14 +300,34 @@ void SqliteStore::publishEvents()
             m_untrimmedEvents += latest - m_publishedThrough;
             m_publishedThrough = latest;
         }
-        if (m_untrimmedEvents >= std::max<std::int64_t>(1, m_options.eventRetention / 10)) {
-            SqliteTransaction transaction(db, SqliteTransaction::Kind::Immediate);
-            events.trim(m_options.eventRetention);
-            transaction.commit();
-            m_untrimmedEvents = 0;
-        }
     } catch (const std::exception &error) {
         report(std::string("publishing events failed: ") + error.what());
+    }
+}
+
+void SqliteStore::trimEvents(SqliteDatabase &db)
+{
+    // A few hundred rows at a time, inside a batch's own transaction: one large trim in a
+    // transaction of its own stalled every admission queued behind it for tens of milliseconds
+    // (and cost an fsync), which was most of the proxy's p99 at 1,000 calls a second.
+    const std::int64_t step = std::clamp<std::int64_t>(m_options.eventRetention / 100, 1, 256);
+    if (m_untrimmedEvents < step)
+        return;
+    const bool sweepMarks =
+        m_eventsSinceMarkSweep >= std::max<std::int64_t>(1, m_options.eventRetention);
+    SqliteSavepoint savepoint(db);
+    try {
+        SqliteEvents events(db);
+        events.trim(m_options.eventRetention, m_publishedThrough);
+        if (sweepMarks)
+            events.forgetOldMarks();
+        savepoint.release();
+        m_eventsSinceMarkSweep = sweepMarks ? 0 : m_eventsSinceMarkSweep + m_untrimmedEvents;
+        m_untrimmedEvents = 0;
+    } catch (const std::exception &error) {
+        // The batch's own writes stand; the trim is tried again with the next batch.
+        savepoint.rollback();
+        report(std::string("trimming events failed: ") + error.what());
     }
 }
 

@@ -44,7 +44,8 @@ public:
         // error when unset.
         std::function<void(const std::string &)> log;
         // Live events kept for Last-Event-ID resumes (the contract asks for at least 10,000).
-        // The writer trims the older ones now and then, so up to a tenth more may be kept.
+        // The writer trims the older ones a few hundred at a time, so up to 1 % more (at most
+        // 256 more) may be kept.
         std::int64_t eventRetention = 50'000;
     };
 
@@ -130,6 +131,8 @@ private:
     // After a commit, on the writer thread: hands the new events to the sink, and trims the
     // oldest once enough have accumulated.
     void publishEvents();
+    // Inside a batch's transaction, before its commit: drops events past the retention.
+    void trimEvents(SqliteDatabase &db);
 
     enum class State {
         Closed,
@@ -156,6 +159,7 @@ private:
     std::shared_ptr<const EventSink> m_eventSink;
     std::int64_t m_publishedThrough = 0; // the newest event handed to the sink
     std::int64_t m_untrimmedEvents = 0; // published since the last trim
+    std::int64_t m_eventsSinceMarkSweep = 0; // trimmed past since threshold marks were swept
 };
 
 } // namespace keybrake
