@@ -10,6 +10,8 @@
 #include <QScreen>
 #include <QSystemTrayIcon>
 
+#include <algorithm>
+
 namespace keybrake {
 
 AlertBell::AlertBell(ConsoleSession *session, QWidget *parent)
@@ -34,21 +36,20 @@ AlertBell::AlertBell(ConsoleSession *session, QWidget *parent)
         m_tray = new QSystemTrayIcon(QApplication::windowIcon(), this);
         m_tray->setToolTip(tr("Keybrake Console — %1").arg(session->profile().name));
         m_tray->show();
-        connect(m_tray, &QSystemTrayIcon::messageClicked, this,
-                [this] { Q_EMIT openRequested(m_trayKeyId, m_trayLabel); });
+        connect(m_tray, &QSystemTrayIcon::messageClicked, this, [this] {
+            if (m_trayOpensPanel) {
+                window()->raise();
+                window()->activateWindow();
+                showPanel();
+            } else {
+                Q_EMIT openRequested(m_trayKeyId, m_trayLabel);
+            }
+        });
         connect(m_tray, &QSystemTrayIcon::activated, this, &AlertBell::showPanel);
     }
-    connect(alerts, &AlertCenter::raised, this, [this](const AlertCenter::Alert &alert) {
-        if (!m_tray)
-            return;
-        m_trayKeyId = alert.kind == AlertCenter::Kind::Threshold ? alert.keyId : QString();
-        m_trayLabel = alert.label;
-        // The profile's name first: a desktop notification must say which server it is about.
-        m_tray->showMessage(tr("%1 — %2").arg(m_session->profile().name, alert.title), alert.body,
-                            alert.kind == AlertCenter::Kind::Threshold ? QSystemTrayIcon::Warning
-                                                                       : QSystemTrayIcon::Critical,
-                            15'000);
-    });
+    m_trayQuiet.setSingleShot(true);
+    connect(&m_trayQuiet, &QTimer::timeout, this, &AlertBell::flushHeldBack);
+    connect(alerts, &AlertCenter::raised, this, &AlertBell::trayAlert);
     updateCount();
 }
 
@@ -63,6 +64,56 @@ void AlertBell::showPanel()
     m_panel->move(at);
     m_panel->show();
     m_panel->list()->setFocus();
+}
+
+void AlertBell::trayAlert(const AlertCenter::Alert &alert)
+{
+    if (!m_tray)
+        return;
+    if (m_sinceTray.isValid() && m_sinceTray.elapsed() < TrayQuietMs) {
+        m_heldBack.append(alert);
+        if (!m_trayQuiet.isActive())
+            m_trayQuiet.start(int(TrayQuietMs - m_sinceTray.elapsed()));
+        return;
+    }
+    showTrayMessage(alert);
+}
+
+void AlertBell::showTrayMessage(const AlertCenter::Alert &alert)
+{
+    m_trayOpensPanel = false;
+    m_trayKeyId = alert.kind == AlertCenter::Kind::Threshold ? alert.keyId : QString();
+    m_trayLabel = alert.label;
+    m_sinceTray.start();
+    // The profile's name first: a desktop notification must say which server it is about.
+    m_tray->showMessage(tr("%1 — %2").arg(m_session->profile().name, alert.title), alert.body,
+                        alert.kind == AlertCenter::Kind::Threshold ? QSystemTrayIcon::Warning
+                                                                   : QSystemTrayIcon::Critical,
+                        15'000);
+}
+
+void AlertBell::flushHeldBack()
+{
+    if (m_heldBack.isEmpty())
+        return;
+    if (m_heldBack.size() == 1) {
+        showTrayMessage(m_heldBack.takeFirst());
+        return;
+    }
+    // A runaway outranks thresholds: if one is among them, it is the one named.
+    const auto worst = std::find_if(m_heldBack.cbegin(), m_heldBack.cend(), [](const auto &a) {
+        return a.kind == AlertCenter::Kind::Runaway;
+    });
+    const AlertCenter::Alert &named = worst != m_heldBack.cend() ? *worst : m_heldBack.last();
+    m_trayOpensPanel = true;
+    m_sinceTray.start();
+    m_tray->showMessage(
+        tr("%1 — %n new notification(s)", nullptr, int(m_heldBack.size()))
+            .arg(m_session->profile().name),
+        tr("%1, and %n more. Click to see them all.", nullptr, int(m_heldBack.size()) - 1)
+            .arg(named.title),
+        worst != m_heldBack.cend() ? QSystemTrayIcon::Critical : QSystemTrayIcon::Warning, 15'000);
+    m_heldBack.clear();
 }
 
 void AlertBell::updateCount()
