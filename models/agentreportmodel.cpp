@@ -15,17 +15,11 @@ using client::AgentTotals;
 using client::Result;
 
 AgentReportModel::AgentReportModel(client::KeybrakeClient *client, QObject *parent)
-    : QAbstractTableModel(parent)
-    , m_client(client)
+    : ReportTableModel(client, parent)
 {
 }
 
 AgentReportModel::~AgentReportModel() = default;
-
-void AgentReportModel::setConnectionMonitor(ConnectionMonitor *monitor)
-{
-    m_monitor = monitor;
-}
 
 void AgentReportModel::setTimeFormatter(const TimeFormatter &formatter)
 {
@@ -37,8 +31,7 @@ void AgentReportModel::setTimeFormatter(const TimeFormatter &formatter)
 void AgentReportModel::load(const client::ReportRange &range)
 {
     if (range != m_range) {
-        ++m_generation;
-        m_inFlight = false;
+        forgetPending();
         m_range = range;
     }
     refresh();
@@ -46,44 +39,11 @@ void AgentReportModel::load(const client::ReportRange &range)
 
 void AgentReportModel::refresh()
 {
-    if (m_inFlight)
-        return;
-    m_inFlight = true;
-    const quint64 generation = m_generation;
-    client::ApiRequest *request = m_client->agentReport(
-        m_range, this, [this, generation](const Result<AgentReport> &result) {
-            if (generation != m_generation)
-                return;
-            m_inFlight = false;
-            if (!result) {
-                m_lastError = result.error().message;
-                if (m_monitor)
-                    m_monitor->reportFailure(result.error());
-                Q_EMIT loadFailed(m_lastError);
-                return;
-            }
-            // The same agents in the same order (the usual refresh): update in place.
-            bool same = result->data.size() == m_report.data.size();
-            for (qsizetype i = 0; same && i < m_report.data.size(); ++i)
-                same = result->data.at(i).labelPrefix == m_report.data.at(i).labelPrefix;
-            if (same) {
-                m_report = *result;
-                if (rowCount() > 0)
-                    Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
-            } else {
-                beginResetModel();
-                m_report = *result;
-                endResetModel();
-            }
-            m_loaded = true;
-            m_lastError.clear();
-            m_asOf = QDateTime::currentDateTimeUtc();
-            if (m_monitor)
-                m_monitor->reportSuccess();
-            Q_EMIT loaded();
-        });
-    if (m_monitor)
-        m_monitor->track(request);
+    // The same agents in the same order (the usual refresh): update in place.
+    fetch(
+        m_report,
+        [this](auto done) { return client()->agentReport(m_range, this, std::move(done)); },
+        [](const AgentTotals &a, const AgentTotals &b) { return a.labelPrefix == b.labelPrefix; });
 }
 
 int AgentReportModel::rowCount(const QModelIndex &parent) const

@@ -2,23 +2,14 @@
 
 #include "client/agentreport.h"
 #include "client/reportrange.h"
+#include "models/reporttablemodel.h"
 #include "models/timeformatter.h"
-
-#include <QAbstractTableModel>
-#include <QDateTime>
-#include <QPointer>
-
-namespace keybrake::client {
-class KeybrakeClient;
-}
 
 namespace keybrake {
 
-class ConnectionMonitor;
-
 // Report 2 (GET /v1/reports/agents): one row per agent, that is per label prefix, highest spend
 // first, with the totals of every row.
-class AgentReportModel : public QAbstractTableModel
+class AgentReportModel : public ReportTableModel
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(AgentReportModel)
@@ -47,7 +38,6 @@ public:
     explicit AgentReportModel(client::KeybrakeClient *client, QObject *parent = nullptr);
     ~AgentReportModel() override;
 
-    void setConnectionMonitor(ConnectionMonitor *monitor);
     void setTimeFormatter(const TimeFormatter &formatter);
     void load(const client::ReportRange &range);
     client::ReportRange range() const { return m_range; }
@@ -58,30 +48,15 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
 
-    bool hasReport() const { return m_loaded; }
-    bool isLoading() const { return m_inFlight; }
     const client::AgentReport &report() const { return m_report; }
-    QString lastError() const { return m_lastError; }
-    QDateTime dataAsOf() const { return m_asOf; }
 
 public Q_SLOTS:
-    void refresh();
-
-Q_SIGNALS:
-    void loaded();
-    void loadFailed(const QString &message);
+    void refresh() override;
 
 private:
-    client::KeybrakeClient *m_client;
-    QPointer<ConnectionMonitor> m_monitor;
     TimeFormatter m_time;
     client::ReportRange m_range;
     client::AgentReport m_report;
-    bool m_loaded = false;
-    bool m_inFlight = false;
-    quint64 m_generation = 0;
-    QString m_lastError;
-    QDateTime m_asOf;
 };
 
 } // namespace keybrake

@@ -16,58 +16,20 @@ using client::Result;
 using Status = VaultKeyTableModel::DisplayStatus;
 
 AnomalyModel::AnomalyModel(client::KeybrakeClient *client, QObject *parent)
-    : QAbstractTableModel(parent)
-    , m_client(client)
+    : ReportTableModel(client, parent)
 {
 }
 
 AnomalyModel::~AnomalyModel() = default;
 
-void AnomalyModel::setConnectionMonitor(ConnectionMonitor *monitor)
-{
-    m_monitor = monitor;
-}
-
 void AnomalyModel::refresh()
 {
-    if (m_inFlight)
-        return;
-    m_inFlight = true;
-    client::ApiRequest *request =
-        m_client->anomalies(this, [this](const Result<AnomalyReport> &result) {
-            m_inFlight = false;
-            if (!result) {
-                m_lastError = result.error().message;
-                if (m_monitor)
-                    m_monitor->reportFailure(result.error());
-                Q_EMIT loadFailed(m_lastError);
-                return;
-            }
-            bool same = result->data.size() == m_report.data.size();
-            for (qsizetype i = 0; same && i < m_report.data.size(); ++i) {
-                const Anomaly &a = result->data.at(i);
-                const Anomaly &b = m_report.data.at(i);
-                same = a.kind == b.kind && a.label == b.label && a.keyId == b.keyId
-                    && a.period == b.period;
-            }
-            if (same) {
-                m_report = *result;
-                if (rowCount() > 0)
-                    Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
-            } else {
-                beginResetModel();
-                m_report = *result;
-                endResetModel();
-            }
-            m_loaded = true;
-            m_lastError.clear();
-            m_asOf = QDateTime::currentDateTimeUtc();
-            if (m_monitor)
-                m_monitor->reportSuccess();
-            Q_EMIT loaded();
+    fetch(
+        m_report, [this](auto done) { return client()->anomalies(this, std::move(done)); },
+        [](const Anomaly &a, const Anomaly &b) {
+            return a.kind == b.kind && a.label == b.label && a.keyId == b.keyId
+                && a.period == b.period;
         });
-    if (m_monitor)
-        m_monitor->track(request);
 }
 
 int AnomalyModel::rowCount(const QModelIndex &parent) const
@@ -226,7 +188,7 @@ QVariant AnomalyModel::headerData(int section, Qt::Orientation orientation, int 
 QString AnomalyModel::thresholdsText() const
 {
     const client::AnomalyThresholds &t = m_report.thresholds;
-    if (!m_loaded)
+    if (!hasReport())
         return {};
     return tr("Flagged: keys at %1 % of their cap or more; runs refused %2 times for one reason "
               "within %3 min (last %4 min); runs and keys above %5× their peers' median (at "

@@ -1,24 +1,15 @@
 #pragma once
 
 #include "client/anomalyreport.h"
+#include "models/reporttablemodel.h"
 #include "models/timeformatter.h"
 #include "models/vaultkeytablemodel.h"
 
-#include <QAbstractTableModel>
-#include <QDateTime>
-#include <QPointer>
-
-namespace keybrake::client {
-class KeybrakeClient;
-}
-
 namespace keybrake {
-
-class ConnectionMonitor;
 
 // Report 4 (GET /v1/reports/anomalies): keys at or near their cap, bursts of denials, and runs
 // or keys spending or calling far above their peers, with the server's sentence for each.
-class AnomalyModel : public QAbstractTableModel
+class AnomalyModel : public ReportTableModel
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(AnomalyModel)
@@ -47,7 +38,6 @@ public:
     explicit AnomalyModel(client::KeybrakeClient *client, QObject *parent = nullptr);
     ~AnomalyModel() override;
 
-    void setConnectionMonitor(ConnectionMonitor *monitor);
     void setTimeFormatter(const TimeFormatter &formatter) { m_time = formatter; }
 
     int rowCount(const QModelIndex &parent = {}) const override;
@@ -56,34 +46,20 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
 
-    bool hasReport() const { return m_loaded; }
-    bool isLoading() const { return m_inFlight; }
     const client::AnomalyReport &report() const { return m_report; }
-    QString lastError() const { return m_lastError; }
-    QDateTime dataAsOf() const { return m_asOf; }
     // "Near cap", "Denial burst", "Run spend rate", ...
     static QString kindText(const QString &kind);
     // The thresholds in one sentence, for the page.
     QString thresholdsText() const;
 
 public Q_SLOTS:
-    void refresh();
-
-Q_SIGNALS:
-    void loaded();
-    void loadFailed(const QString &message);
+    void refresh() override;
 
 private:
     QString figure(const client::Anomaly &row) const;
 
-    client::KeybrakeClient *m_client;
-    QPointer<ConnectionMonitor> m_monitor;
     TimeFormatter m_time;
     client::AnomalyReport m_report;
-    bool m_loaded = false;
-    bool m_inFlight = false;
-    QString m_lastError;
-    QDateTime m_asOf;
 };
 
 } // namespace keybrake

@@ -14,23 +14,16 @@ using client::VendorDailyReport;
 using client::VendorDay;
 
 VendorDailyModel::VendorDailyModel(client::KeybrakeClient *client, QObject *parent)
-    : QAbstractTableModel(parent)
-    , m_client(client)
+    : ReportTableModel(client, parent)
 {
 }
 
 VendorDailyModel::~VendorDailyModel() = default;
 
-void VendorDailyModel::setConnectionMonitor(ConnectionMonitor *monitor)
-{
-    m_monitor = monitor;
-}
-
 void VendorDailyModel::load(int days)
 {
     if (days != m_days) {
-        ++m_generation;
-        m_inFlight = false;
+        forgetPending();
         m_days = days;
     }
     refresh();
@@ -38,43 +31,10 @@ void VendorDailyModel::load(int days)
 
 void VendorDailyModel::refresh()
 {
-    if (m_inFlight)
-        return;
-    m_inFlight = true;
-    const quint64 generation = m_generation;
-    client::ApiRequest *request = m_client->vendorDailyReport(
-        m_days, this, [this, generation](const Result<VendorDailyReport> &result) {
-            if (generation != m_generation)
-                return;
-            m_inFlight = false;
-            if (!result) {
-                m_lastError = result.error().message;
-                if (m_monitor)
-                    m_monitor->reportFailure(result.error());
-                Q_EMIT loadFailed(m_lastError);
-                return;
-            }
-            bool same = result->data.size() == m_report.data.size();
-            for (qsizetype i = 0; same && i < m_report.data.size(); ++i)
-                same = result->data.at(i).day == m_report.data.at(i).day;
-            if (same) {
-                m_report = *result;
-                if (rowCount() > 0)
-                    Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
-            } else {
-                beginResetModel();
-                m_report = *result;
-                endResetModel();
-            }
-            m_loaded = true;
-            m_lastError.clear();
-            m_asOf = QDateTime::currentDateTimeUtc();
-            if (m_monitor)
-                m_monitor->reportSuccess();
-            Q_EMIT loaded();
-        });
-    if (m_monitor)
-        m_monitor->track(request);
+    fetch(
+        m_report,
+        [this](auto done) { return client()->vendorDailyReport(m_days, this, std::move(done)); },
+        [](const VendorDay &a, const VendorDay &b) { return a.day == b.day; });
 }
 
 int VendorDailyModel::rowCount(const QModelIndex &parent) const
@@ -188,9 +148,8 @@ QVariant VendorDailyModel::headerData(int section, Qt::Orientation orientation, 
     if (role == Qt::DisplayRole) {
         switch (section) {
         case DayColumn:
-            return m_report.spendTimezone.isEmpty()
-                ? tr("Day")
-                : tr("Day (%1)").arg(m_report.spendTimezone);
+            return m_report.spendTimezone.isEmpty() ? tr("Day")
+                                                    : tr("Day (%1)").arg(m_report.spendTimezone);
         case TotalColumn:
             return tr("Total");
         case HeldColumn:
@@ -204,9 +163,14 @@ QVariant VendorDailyModel::headerData(int section, Qt::Orientation orientation, 
         }
     }
     if (role == ExportRole) {
-        static const char *names[] = {"day",       "stripe_spend_usd", "twilio_spend_usd",
-                                      "resend_spend_usd", "spend_usd", "held_usd",
-                                      "calls",     "blocked"};
+        static const char *names[] = {"day",
+                                      "stripe_spend_usd",
+                                      "twilio_spend_usd",
+                                      "resend_spend_usd",
+                                      "spend_usd",
+                                      "held_usd",
+                                      "calls",
+                                      "blocked"};
         return section >= 0 && section < ColumnCount ? QString::fromLatin1(names[section])
                                                      : QString();
     }
