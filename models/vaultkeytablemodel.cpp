@@ -5,6 +5,7 @@
 #include "models/runawaydetector.h"
 #include "models/runwaytracker.h"
 #include "models/usdtext.h"
+#include "models/vendortext.h"
 
 #include <QColor>
 #include <QFont>
@@ -29,17 +30,6 @@ namespace {
 
 // The server's largest page; a refresh of many loaded rows reads the window in pages this big.
 constexpr int MaxServerPage = 1000;
-
-QString vendorDisplayName(const QString &vendor)
-{
-    if (vendor == QLatin1String("stripe"))
-        return QStringLiteral("Stripe");
-    if (vendor == QLatin1String("twilio"))
-        return QStringLiteral("Twilio");
-    if (vendor == QLatin1String("resend"))
-        return QStringLiteral("Resend");
-    return vendor;
-}
 
 const QList<int> &changedRoles()
 {
@@ -243,7 +233,7 @@ QVariant VaultKeyTableModel::displayData(const Row &row, int column) const
         return statusText(status);
     }
     case VendorColumn:
-        return vendorDisplayName(key.vendor);
+        return VendorText::displayName(key.vendor);
     case RunLabelColumn:
         return key.agentRunLabel;
     case CapColumn:

@@ -6,6 +6,7 @@
 #include "models/consolesession.h"
 #include "models/livefeed.h"
 #include "models/usdtext.h"
+#include "models/vendortext.h"
 #include "ui/consolecolors.h"
 #include "ui/themedicon.h"
 
@@ -60,9 +61,8 @@ StopRunsDialog::StopRunsDialog(ConsoleSession *session, QWidget *parent)
     m_vendor->setObjectName(QStringLiteral("stopVendorComboBox"));
     m_vendor->setAccessibleName(tr("Vendor"));
     m_vendor->addItem(tr("Any vendor"), QString());
-    m_vendor->addItem(QStringLiteral("Stripe"), QStringLiteral("stripe"));
-    m_vendor->addItem(QStringLiteral("Twilio"), QStringLiteral("twilio"));
-    m_vendor->addItem(QStringLiteral("Resend"), QStringLiteral("resend"));
+    for (const QString &vendor : VendorText::known())
+        m_vendor->addItem(VendorText::displayName(vendor), vendor);
     auto *vendorLabel = new QLabel(tr("&Vendor:"), this);
     vendorLabel->setBuddy(m_vendor);
     form->addRow(vendorLabel, m_vendor);

@@ -7,6 +7,7 @@
 #include "models/runwaytracker.h"
 #include "models/vaultkeyfilterproxymodel.h"
 #include "models/vaultkeytablemodel.h"
+#include "models/vendortext.h"
 #include "ui/caputilisationdelegate.h"
 #include "ui/issuekeydialog.h"
 #include "ui/keydetailspanel.h"
@@ -187,9 +188,8 @@ void VaultKeysPage::buildUi()
     m_vendor->setObjectName(QStringLiteral("vendorComboBox"));
     m_vendor->setAccessibleName(tr("Vendor filter"));
     m_vendor->addItem(tr("All vendors"), QString());
-    m_vendor->addItem(QStringLiteral("Stripe"), QStringLiteral("stripe"));
-    m_vendor->addItem(QStringLiteral("Twilio"), QStringLiteral("twilio"));
-    m_vendor->addItem(QStringLiteral("Resend"), QStringLiteral("resend"));
+    for (const QString &vendor : VendorText::known())
+        m_vendor->addItem(VendorText::displayName(vendor), vendor);
     vendorLabel->setBuddy(m_vendor);
     filters->addWidget(vendorLabel);
     filters->addWidget(m_vendor);
