@@ -58,16 +58,6 @@ QTableView *makeTable(const QString &objectName, const QString &accessibleName, 
     return table;
 }
 
-QLabel *sectionTitle(const QString &text, QWidget *parent)
-{
-    auto *label = new QLabel(text, parent);
-    QFont font = label->font();
-    font.setBold(true);
-    font.setPointSizeF(font.pointSizeF() * 1.1);
-    label->setFont(font);
-    return label;
-}
-
 // Buckets the whole-run chart asks for: readable bars, far below the server's 2,000.
 constexpr int AutoBuckets = 240;
 
