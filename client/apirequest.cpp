@@ -159,8 +159,7 @@ void ApiRequest::onReplyFinished()
     facts.httpStatus = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     // A streamed body gets its last bytes before the outcome is decided: a truncated stream still
     // fails below, with what arrived already handed on.
-    if (m_onChunk && !m_cancelled && reply->isOpen()
-        && reply->error() == QNetworkReply::NoError)
+    if (m_onChunk && !m_cancelled && reply->isOpen() && reply->error() == QNetworkReply::NoError)
         onReadyRead();
     if (reply->isOpen()) // not after abort()
         facts.body = reply->readAll();

@@ -1461,10 +1461,8 @@ QJsonObject JsonCodec::toJson(const TimelineKey &value)
 QJsonObject JsonCodec::toJson(const TimelineDenial &value)
 {
     return QJsonObject {
-        {QStringLiteral("id"), value.id},
-        {QStringLiteral("ts"), timeToJson(value.ts)},
-        {QStringLiteral("key_id"), value.keyId},
-        {QStringLiteral("verdict"), value.verdict},
+        {QStringLiteral("id"), value.id},         {QStringLiteral("ts"), timeToJson(value.ts)},
+        {QStringLiteral("key_id"), value.keyId},  {QStringLiteral("verdict"), value.verdict},
         {QStringLiteral("reason"), value.reason},
     };
 }

@@ -75,8 +75,7 @@ public:
     static bool fromJson(const QJsonValue &json, RunDetail *out, QString *error = nullptr);
     static bool fromJson(const QJsonValue &json, RunTimeline *out, QString *error = nullptr);
     static bool fromJson(const QJsonValue &json, AgentReport *out, QString *error = nullptr);
-    static bool fromJson(const QJsonValue &json, VendorDailyReport *out,
-                         QString *error = nullptr);
+    static bool fromJson(const QJsonValue &json, VendorDailyReport *out, QString *error = nullptr);
     static bool fromJson(const QJsonValue &json, AnomalyReport *out, QString *error = nullptr);
 
     static QJsonObject toJson(const KeyScope &value);

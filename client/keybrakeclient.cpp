@@ -340,8 +340,8 @@ ApiRequest *KeybrakeClient::auditCsv(const AuditQuery &query, QObject *context,
     if (networkRequest.url().isEmpty())
         return request;
     request->setStreaming(
-        [info, onHeaders = std::move(onHeaders)](
-            const QList<QPair<QByteArray, QByteArray>> &headers) {
+        [info,
+         onHeaders = std::move(onHeaders)](const QList<QPair<QByteArray, QByteArray>> &headers) {
             for (const auto &[name, value] : headers) {
                 const QByteArray lower = name.toLower();
                 if (lower == "keybrake-filter") {

@@ -18,8 +18,8 @@
 #include "client/issuekeyrequest.h"
 #include "client/keypage.h"
 #include "client/keyquery.h"
-#include "client/result.h"
 #include "client/reportrange.h"
+#include "client/result.h"
 #include "client/revokeresult.h"
 #include "client/rundetail.h"
 #include "client/runpage.h"
@@ -140,8 +140,7 @@ public:
     ApiRequest *agentReport(const ReportRange &range, QObject *context,
                             Callback<AgentReport> callback);
     // `days` 1-366; 0 for the server's default (30).
-    ApiRequest *vendorDailyReport(int days, QObject *context,
-                                  Callback<VendorDailyReport> callback);
+    ApiRequest *vendorDailyReport(int days, QObject *context, Callback<VendorDailyReport> callback);
     ApiRequest *anomalies(QObject *context, Callback<AnomalyReport> callback);
 
     // --- Admin keys (admin) ---

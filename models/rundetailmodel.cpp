@@ -190,8 +190,8 @@ QVariant RunDetailModel::data(const QModelIndex &index, int role) const
                 .arg(UsdText::exact(key.spentTodayUsd), UsdText::exact(key.heldTodayUsd),
                      UsdText::exact(key.dailyUsdCap));
         case SpendColumn:
-            return tr("%1 settled, %2 held").arg(UsdText::exact(key.totals.spendUsd),
-                                                 UsdText::exact(key.totals.heldUsd));
+            return tr("%1 settled, %2 held")
+                .arg(UsdText::exact(key.totals.spendUsd), UsdText::exact(key.totals.heldUsd));
         case ExpiresColumn:
             return key.revokedAt.isValid() ? tr("Revoked %1").arg(m_time.absolute(key.revokedAt))
                                            : tr("Expires %1").arg(m_time.absolute(key.expiresAt));

@@ -62,8 +62,7 @@ void RunTableModel::setTimeFormatter(const TimeFormatter &formatter)
 {
     m_time = formatter;
     if (!m_rows.isEmpty())
-        Q_EMIT dataChanged(index(0, FirstCallColumn),
-                           index(int(m_rows.size()) - 1, LastCallColumn),
+        Q_EMIT dataChanged(index(0, FirstCallColumn), index(int(m_rows.size()) - 1, LastCallColumn),
                            {Qt::DisplayRole, Qt::ToolTipRole});
 }
 
@@ -206,8 +205,8 @@ QVariant RunTableModel::toolTipData(const RunSummary &run, int column) const
             ? tr("%n key(s) of this run can still make calls", nullptr, int(run.activeKeys))
             : tr("Every key of this run is revoked or expired");
     case SpendColumn:
-        return tr("%1 settled, %2 held").arg(UsdText::exact(run.totals.spendUsd),
-                                             UsdText::exact(run.totals.heldUsd));
+        return tr("%1 settled, %2 held")
+            .arg(UsdText::exact(run.totals.spendUsd), UsdText::exact(run.totals.heldUsd));
     case UtilisationColumn:
         return tr("%1 settled + %2 held of %3, the sum of the keys' daily caps (caps are per key "
                   "and per day: a run over several days can pass 100 %)")
@@ -424,32 +423,32 @@ void RunTableModel::refreshStep(const QString &cursor, int remaining)
 {
     const quint64 generation = m_generation;
     const int wanted = std::clamp(remaining, 1, MaxServerPage);
-    track(m_client->listRuns(
-        pageQuery(cursor, wanted), this,
-        [this, generation, remaining](const Result<RunPage> &result) {
-            if (generation != m_generation)
-                return;
-            if (!result) {
-                m_refreshing = false;
-                onFailure(result.error());
-                return;
-            }
-            // Runs never disappear from the list (its filters are about the past), so a refresh
-            // only updates and inserts; the rows past the re-read window stay as they were.
-            apply(result->data, false);
-            const int left = remaining - int(result->data.size());
-            if (result->hasMore() && left > 0) {
-                refreshStep(result->nextCursor, left);
-                return;
-            }
-            m_refreshing = false;
-            m_spendTimezone = result->spendTimezone;
-            m_lastError.clear();
-            m_asOf = QDateTime::currentDateTimeUtc();
-            if (m_monitor)
-                m_monitor->reportSuccess();
-            Q_EMIT refreshed(m_asOf);
-        }));
+    track(m_client->listRuns(pageQuery(cursor, wanted), this,
+                             [this, generation, remaining](const Result<RunPage> &result) {
+                                 if (generation != m_generation)
+                                     return;
+                                 if (!result) {
+                                     m_refreshing = false;
+                                     onFailure(result.error());
+                                     return;
+                                 }
+                                 // Runs never disappear from the list (its filters are about the
+                                 // past), so a refresh only updates and inserts; the rows past the
+                                 // re-read window stay as they were.
+                                 apply(result->data, false);
+                                 const int left = remaining - int(result->data.size());
+                                 if (result->hasMore() && left > 0) {
+                                     refreshStep(result->nextCursor, left);
+                                     return;
+                                 }
+                                 m_refreshing = false;
+                                 m_spendTimezone = result->spendTimezone;
+                                 m_lastError.clear();
+                                 m_asOf = QDateTime::currentDateTimeUtc();
+                                 if (m_monitor)
+                                     m_monitor->reportSuccess();
+                                 Q_EMIT refreshed(m_asOf);
+                             }));
 }
 
 void RunTableModel::apply(const QList<RunSummary> &runs, bool append)

@@ -255,9 +255,8 @@ QVariant RunTimelineModel::headerData(int section, Qt::Orientation orientation, 
         }
     }
     if (role == ExportRole) {
-        static const char *names[] = {"start",   "end",       "calls",
-                                      "allowed", "denied",    "spend_usd",
-                                      "cumulative_spend_usd"};
+        static const char *names[] = {
+            "start", "end", "calls", "allowed", "denied", "spend_usd", "cumulative_spend_usd"};
         return section >= 0 && section < ColumnCount ? QString::fromLatin1(names[section])
                                                      : QString();
     }

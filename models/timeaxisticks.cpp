@@ -14,9 +14,9 @@ constexpr qint64 Hour = 60 * Minute;
 constexpr qint64 Day = 24 * Hour;
 
 constexpr std::array<qint64, 21> Steps = {
-    Second,      2 * Second,  5 * Second, 10 * Second, 15 * Second, 30 * Second, Minute,
-    2 * Minute,  5 * Minute,  10 * Minute, 15 * Minute, 30 * Minute, Hour,       2 * Hour,
-    3 * Hour,    6 * Hour,    12 * Hour,  Day,         2 * Day,     7 * Day,    30 * Day,
+    Second,     2 * Second, 5 * Second,  10 * Second, 15 * Second, 30 * Second, Minute,
+    2 * Minute, 5 * Minute, 10 * Minute, 15 * Minute, 30 * Minute, Hour,        2 * Hour,
+    3 * Hour,   6 * Hour,   12 * Hour,   Day,         2 * Day,     7 * Day,     30 * Day,
 };
 
 } // namespace

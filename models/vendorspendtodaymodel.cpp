@@ -59,9 +59,8 @@ void VendorSpendTodayModel::resetSteps()
     m_steps.clear();
     if (!m_start.isValid() || !m_end.isValid())
         return;
-    const qint64 steps =
-        std::max<qint64>(1, (m_end.toMSecsSinceEpoch() - m_start.toMSecsSinceEpoch() + StepMs - 1)
-                                / StepMs);
+    const qint64 steps = std::max<qint64>(
+        1, (m_end.toMSecsSinceEpoch() - m_start.toMSecsSinceEpoch() + StepMs - 1) / StepMs);
     for (const QString &vendor : std::as_const(m_vendors))
         m_steps.insert(vendor, QList<qint64>(steps, 0));
 }
@@ -264,8 +263,7 @@ QVariant VendorSpendTodayModel::data(const QModelIndex &index, int role) const
     }
 }
 
-QVariant VendorSpendTodayModel::headerData(int section, Qt::Orientation orientation,
-                                           int role) const
+QVariant VendorSpendTodayModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};

@@ -14,8 +14,8 @@ class ConsoleSession;
 
 // The in-app notification panel (always there, tray or not): the session's notifications newest
 // first, unacknowledged ones marked "●" and bold; Open (or a double-click) goes to the key or
-// run (Runs page), Acknowledge, Snooze 1 h, Acknowledge all, and "Notify me…" with the preferences (which cap
-// thresholds, runway and runaway alerts). Shown as a popup under the bell.
+// run (Runs page), Acknowledge, Snooze 1 h, Acknowledge all, and "Notify me…" with the preferences
+// (which cap thresholds, runway and runaway alerts). Shown as a popup under the bell.
 class AlertPanel : public QFrame
 {
     Q_OBJECT
