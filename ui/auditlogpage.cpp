@@ -471,6 +471,12 @@ HttpStatusClass::Value AuditLogPage::currentStatus() const
     return HttpStatusClass::Value(m_status->currentData().toInt());
 }
 
+void AuditLogPage::focusSearch()
+{
+    m_label->setFocus(Qt::ShortcutFocusReason);
+    m_label->selectAll();
+}
+
 void AuditLogPage::showKey(const QString &keyId)
 {
     clearFilters();

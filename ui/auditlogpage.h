@@ -68,6 +68,8 @@ public:
     client::AuditQuery currentQuery() const;
     HttpStatusClass::Value currentStatus() const;
 
+    // Ctrl+F on this page: the run label filter, its text selected.
+    void focusSearch();
     // From other pages: "this key's calls", "this run's calls". Clears the other filters.
     void showKey(const QString &keyId);
     void showLabel(const QString &label, bool prefix);

@@ -190,7 +190,15 @@ void MainWindow::buildMenus()
     keys->addAction(m_vaultKeys->revokeSelectedAction());
     keys->addSeparator();
     QAction *find = m_vaultKeys->findAction();
-    connect(find, &QAction::triggered, this, [this] { showPage(Page::VaultKeys); });
+    // Ctrl+F searches the page in view where it has a search; elsewhere the vault keys.
+    connect(find, &QAction::triggered, this, [this] {
+        if (currentPage() == Page::Runs)
+            m_runs->focusSearch();
+        else if (currentPage() == Page::AuditLog)
+            m_auditLog->focusSearch();
+        else
+            showPage(Page::VaultKeys);
+    });
     keys->addAction(find);
     addAction(find);
     addAction(m_vaultKeys->issueAction());

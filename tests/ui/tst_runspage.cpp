@@ -22,6 +22,7 @@
 #include "ui/runspage.h"
 #include "ui/runspendchart.h"
 
+#include <QApplication>
 #include <QAreaSeries>
 #include <QChart>
 #include <QChartView>
@@ -534,6 +535,34 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitFor(
             [this, before] { return page()->callsModel()->rowCount() == before + 1; }, 20000));
         QCOMPARE(page()->callsModel()->entries().first().costUsd, Usd::fromCents(250));
+    }
+
+    // Ctrl+F searches the page in view: runs on Runs, run labels on the Audit Log, and from a
+    // page without a search, the vault keys.
+    void findSearchesThePageInView()
+    {
+        m_window->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+        const auto find = [this] {
+            QTest::keyClick(QApplication::focusWidget() ? QApplication::focusWidget()
+                                                        : m_window.get(),
+                            Qt::Key_F, Qt::ControlModifier);
+        };
+        m_window->showPage(MainWindow::Page::Runs);
+        page()->table()->setFocus();
+        find();
+        QCOMPARE(m_window->currentPage(), MainWindow::Page::Runs);
+        QCOMPARE(QApplication::focusWidget(), page()->searchEdit());
+
+        m_window->showPage(MainWindow::Page::AuditLog);
+        find();
+        QCOMPARE(m_window->currentPage(), MainWindow::Page::AuditLog);
+        QCOMPARE(QApplication::focusWidget()->objectName(), u"auditLabelLineEdit"_s);
+
+        m_window->showPage(MainWindow::Page::Overview);
+        find();
+        QCOMPARE(m_window->currentPage(), MainWindow::Page::VaultKeys);
+        QCOMPARE(QApplication::focusWidget()->objectName(), u"searchLineEdit"_s);
     }
 };
 
