@@ -2,10 +2,9 @@
 #include "config.h"
 #include "keybrakeserver.h"
 
-#include <malloc.h>
-
 #include <future>
 #include <iostream>
+#include <malloc.h>
 
 using namespace keybrake;
 

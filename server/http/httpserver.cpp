@@ -8,10 +8,10 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
@@ -109,7 +109,7 @@ asio::awaitable<void> HttpServer::Session::run()
     const auto &limits = m_server.m_limits;
     beast::flat_buffer buffer;
     boost::system::error_code ignored;
-    RequestContext context{m_stream.socket().remote_endpoint(ignored), m_listenerName};
+    RequestContext context {m_stream.socket().remote_endpoint(ignored), m_listenerName};
     if (m_overLimit) {
         co_await answerError({}, 503, "too_many_connections",
                              "The server has too many open connections; retry shortly.");
@@ -127,7 +127,7 @@ asio::awaitable<void> HttpServer::Session::run()
             break;
         m_stream.expires_after(limits.idleTimeout);
         auto [headerError, headerBytes] =
-                co_await bhttp::async_read_header(m_stream, buffer, parser, kAsTuple);
+            co_await bhttp::async_read_header(m_stream, buffer, parser, kAsTuple);
         m_idle = false;
         if (headerError == bhttp::error::end_of_stream || headerError == beast::error::timeout
             || headerError == asio::error::operation_aborted
@@ -158,14 +158,15 @@ asio::awaitable<void> HttpServer::Session::run()
             break;
         }
         if (bhttp::token_list(parser.get()[bhttp::field::expect]).exists("100-continue")) {
-            bhttp::response<bhttp::empty_body> proceed{bhttp::status::continue_, 11};
+            bhttp::response<bhttp::empty_body> proceed {bhttp::status::continue_, 11};
             m_stream.expires_after(limits.writeTimeout);
             auto [continueError, n] = co_await bhttp::async_write(m_stream, proceed, kAsTuple);
             if (continueError)
                 break;
         }
         m_stream.expires_after(limits.bodyTimeout);
-        auto [bodyError, bodyBytes] = co_await bhttp::async_read(m_stream, buffer, parser, kAsTuple);
+        auto [bodyError, bodyBytes] =
+            co_await bhttp::async_read(m_stream, buffer, parser, kAsTuple);
         if (bodyError == bhttp::error::body_limit) {
             co_await answerError(target, 413, "body_too_large",
                                  "The request body is larger than 1 MiB.");
@@ -247,7 +248,7 @@ asio::awaitable<bool> ResponseStream::write(std::string_view data)
         co_return !m_failed;
     m_stream.expires_after(m_writeTimeout);
     auto [error, written] = co_await asio::async_write(
-            m_stream, bhttp::make_chunk(asio::const_buffer(data.data(), data.size())), kAsTuple);
+        m_stream, bhttp::make_chunk(asio::const_buffer(data.data(), data.size())), kAsTuple);
     m_stream.expires_never();
     m_failed = static_cast<bool>(error);
     co_return !m_failed;
@@ -258,7 +259,8 @@ asio::awaitable<void> ResponseStream::end()
     if (m_failed || m_ended)
         co_return;
     m_stream.expires_after(m_writeTimeout);
-    auto [error, written] = co_await asio::async_write(m_stream, bhttp::make_chunk_last(), kAsTuple);
+    auto [error, written] =
+        co_await asio::async_write(m_stream, bhttp::make_chunk_last(), kAsTuple);
     m_stream.expires_never();
     m_failed = static_cast<bool>(error);
     m_ended = true;

@@ -27,9 +27,9 @@ struct ServerLimits
 {
     std::size_t headerLimit = 16 * 1024;
     std::uint64_t bodyLimit = 1024 * 1024; // larger bodies get 413 body_too_large
-    std::chrono::seconds idleTimeout{60};   // waiting for (and reading) the next request's header
-    std::chrono::seconds bodyTimeout{30};   // reading a request body once its header arrived
-    std::chrono::seconds writeTimeout{30};
+    std::chrono::seconds idleTimeout {60}; // waiting for (and reading) the next request's header
+    std::chrono::seconds bodyTimeout {30}; // reading a request body once its header arrived
+    std::chrono::seconds writeTimeout {30};
     std::size_t maxConnections = 20000;
 };
 
@@ -136,8 +136,8 @@ private:
 
     mutable std::mutex m_mutex;
     std::unordered_set<std::shared_ptr<Session>> m_sessions;
-    std::atomic<bool> m_shuttingDown{false};
-    std::atomic<std::size_t> m_activeRequests{0};
+    std::atomic<bool> m_shuttingDown {false};
+    std::atomic<std::size_t> m_activeRequests {0};
     std::function<void()> m_shutdownDone;
     std::shared_ptr<boost::asio::steady_timer> m_graceTimer;
 

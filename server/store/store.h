@@ -27,8 +27,14 @@ template<class T>
 class StoreResult
 {
 public:
-    StoreResult(T value) : m_value(std::move(value)) { }
-    StoreResult(StoreError error) : m_value(error) { }
+    StoreResult(T value)
+        : m_value(std::move(value))
+    {
+    }
+    StoreResult(StoreError error)
+        : m_value(error)
+    {
+    }
     bool ok() const { return std::holds_alternative<T>(m_value); }
     explicit operator bool() const { return ok(); }
     T &value() { return std::get<T>(m_value); }
@@ -53,8 +59,8 @@ using StoreCallback = std::function<void(StoreResult<T>)>;
 // An Idempotency-Key as the proxy or the issuance route sees it.
 struct IdempotencyClaim
 {
-    std::string scope;       // proxy: the vendor ("stripe"); issuance: "issue:" + admin key id
-    std::string key;         // the header's value
+    std::string scope; // proxy: the vendor ("stripe"); issuance: "issue:" + admin key id
+    std::string key; // the header's value
     std::string fingerprint; // SHA-256 hex of method, path and body
 };
 
@@ -69,12 +75,12 @@ struct CostEstimate
 {
     enum class Outcome {
         Known,
-        Unknown,             // a money-moving operation whose cost cannot be estimated
+        Unknown, // a money-moving operation whose cost cannot be estimated
         CurrencyUnsupported, // a currency with no configured rate
     };
     Outcome outcome = Outcome::Known;
-    Usd amount;                               // the hold, when Known (0 for reads)
-    std::string currency;                     // lower case, as sent
+    Usd amount; // the hold, when Known (0 for reads)
+    std::string currency; // lower case, as sent
     std::optional<std::int64_t> originalAmount; // minor units, as sent
 };
 
@@ -99,34 +105,34 @@ struct AdmissionResult
 {
     enum class Outcome {
         Admitted,
-        Replayed,            // completed duplicate: answer `replay`, no hold, no charge
-        InFlight,            // 409 idempotency_key_in_use
+        Replayed, // completed duplicate: answer `replay`, no hold, no charge
+        InFlight, // 409 idempotency_key_in_use
         IdempotencyMismatch, // 422 idempotency_key_reused
-        UnknownKey,          // 401 invalid_key (the key vanished between lookup and admission)
-        Revoked,             // 401 key_revoked
-        Expired,             // 401 key_expired
-        CostUnknown,         // 422 cost_unknown
+        UnknownKey, // 401 invalid_key (the key vanished between lookup and admission)
+        Revoked, // 401 key_revoked
+        Expired, // 401 key_expired
+        CostUnknown, // 422 cost_unknown
         CurrencyUnsupported, // 422 currency_not_supported
-        CapExhausted,        // 429 cap_exhausted
+        CapExhausted, // 429 cap_exhausted
     };
     Outcome outcome = Outcome::Admitted;
-    std::int64_t holdId = 0;  // Admitted
+    std::int64_t holdId = 0; // Admitted
     bool resumedHold = false; // Admitted by retrying a claim whose outcome was unknown: the
                               // earlier hold is reused, nothing new is reserved
-    StoredResponse replay;    // Replayed
+    StoredResponse replay; // Replayed
     std::optional<TimePoint> revokedAt;
     std::optional<TimePoint> expiredAt;
     Usd cap;
-    KeySpend spend;          // the key's spend in the window after the decision
-    std::string auditId;     // the refusal's or replay's audit row
+    KeySpend spend; // the key's spend in the window after the decision
+    std::string auditId; // the refusal's or replay's audit row
 };
 
 // How an admitted call ended. The hold is settled in the window it was taken in.
 struct Settlement
 {
     enum class Kind {
-        Charge,      // 2xx: settle at `amount` (parsed, or the estimate when the vendor is silent)
-        Release,     // nothing happened at the vendor (refused connection, 4xx, 429): spend 0
+        Charge, // 2xx: settle at `amount` (parsed, or the estimate when the vendor is silent)
+        Release, // nothing happened at the vendor (refused connection, 4xx, 429): spend 0
         KeepUnknown, // timeout or connection loss after sending, or 5xx: the hold stays, marked
                      // unknown, counting against the cap until reconciled
     };
@@ -179,9 +185,9 @@ struct RevokeResult
 
 struct BulkRevokeRequest
 {
-    std::vector<std::string> keyIds;        // either these ...
+    std::vector<std::string> keyIds; // either these ...
     std::optional<std::string> labelPrefix; // ... or every key whose label starts with this
-    std::optional<Vendor> vendor;           // narrows label_prefix
+    std::optional<Vendor> vendor; // narrows label_prefix
     bool dryRun = false;
     TimePoint now;
     SpendWindow window;
@@ -192,7 +198,7 @@ struct BulkRevokeResult
 {
     std::vector<std::string> keyIds; // the keys revoked (or, on a dry run, that would be)
     std::vector<std::string> notFound;
-    Usd held;                        // their open holds in the window
+    Usd held; // their open holds in the window
     TimePoint revokedAt;
 };
 
