@@ -10,7 +10,6 @@
 #include "ui/environmentband.h"
 #include "ui/keyboardshortcutsdialog.h"
 #include "ui/overviewpage.h"
-#include "ui/placeholderpage.h"
 #include "ui/reportspage.h"
 #include "ui/runspage.h"
 #include "ui/stoprunsdialog.h"
