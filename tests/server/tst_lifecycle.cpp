@@ -257,7 +257,7 @@ void TestLifecycle::noBootstrapPrintsNoKey()
     QCOMPARE(server.exitCode(), 0);
     out += server.readAllStandardOutput();
     err += server.readAllStandardError();
-    QVERIFY2(!out.contains("kb_") && !err.contains("kb_"), (out + err).constData());
+    QVERIFY2(!out.contains("kb_") && !err.contains("kb_"), QByteArray(out + err).constData());
     QVERIFY(!out.contains("bootstrap admin key"));
 }
 
