@@ -6,7 +6,7 @@ find_package(Threads REQUIRED)
 find_package(Boost 1.81.0 EXACT CONFIG REQUIRED COMPONENTS json url)
 find_package(OpenSSL 3 REQUIRED)
 find_package(SQLite3 REQUIRED)
-find_package(PostgreSQL REQUIRED)
+# No PostgreSQL here: nothing links libpq until a PostgreSQL store exists (SQLite only today).
 # libcsv (Debian's libcsv-dev) quotes the fields of the audit CSV export; it ships no CMake or
 # pkg-config file.
 find_path(CSV_INCLUDE_DIR csv.h REQUIRED)

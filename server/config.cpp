@@ -289,6 +289,8 @@ ParsedCommandLine parseCommandLine(int argc, char **argv,
             configFile = takeValue();
         } else if (argument == "--test-clock") {
             parsed.config.testClock = true;
+        } else if (argument == "--no-bootstrap") {
+            parsed.config.noBootstrap = true;
         } else if (const Setting *setting = settingByFlag(argument)) {
             flags.emplace_back(setting, takeValue());
         } else if (argument == "--role" || argument == "--name") {
@@ -338,6 +340,8 @@ users): set them in the environment or the config file (mode 0600).
                                   KEYBRAKE_BOOTSTRAP_ADMIN_KEY: first admin key (kb_...), used only
                                   while the store has no active admin key; otherwise one is
                                   generated and printed once
+  --no-bootstrap                  never generate or print a first admin key (the systemd unit:
+                                  standard output is the journal); create one with admin-keys
   --spend-timezone ZONE           KEYBRAKE_SPEND_TIMEZONE: IANA zone of the daily window (UTC)
   --max-daily-cap-usd N           KEYBRAKE_MAX_DAILY_CAP_USD (default 10000)
   --upstream-stripe URL           KEYBRAKE_UPSTREAM_STRIPE (default https://api.stripe.com)

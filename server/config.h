@@ -53,6 +53,9 @@ struct Config
     std::string masterKeyFile; // default: the SQLite file's path + ".key"
     std::string logLevel = "info";
     bool testClock = false; // exposes POST /v1/test/clock; loopback only
+    // --no-bootstrap: never generate (and print) a first admin key; under systemd stdout is the
+    // journal, so the administrator creates it with `keybraked admin-keys create` instead.
+    bool noBootstrap = false;
 };
 
 struct ParsedCommandLine

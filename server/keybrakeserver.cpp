@@ -221,6 +221,13 @@ void KeybrakeServer::bootstrapAdminKey()
         return;
     std::string secret = m_config.bootstrapAdminKey;
     const bool generated = secret.empty();
+    if (generated && m_config.noBootstrap) {
+        std::cerr << "keybraked: the store has no admin key yet; create the first with "
+                     "`keybraked admin-keys create --role admin --name NAME` (same --store or "
+                     "--config as this server)"
+                  << std::endl;
+        return;
+    }
     if (generated) {
         secret = newAdminKeySecret();
     } else if (!looksLikeAdminKeySecret(secret)) {

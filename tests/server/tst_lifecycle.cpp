@@ -97,6 +97,7 @@ private Q_SLOTS:
     void initTestCase();
     void adminKeysCreateFromCommandLine();
     void adminKeysCreateUsage();
+    void noBootstrapPrintsNoKey();
     void trafficWithEverySecret();
     void noSecretInLogsAuditRowsOrDatabase();
     void sigtermFinishesCallsInFlight();
@@ -195,6 +196,69 @@ void TestLifecycle::adminKeysCreateUsage()
     QVERIFY(unknown.exited);
     QVERIFY(unknown.exitCode != 0);
     QVERIFY2(unknown.err.contains("admin-keys"), unknown.err.constData());
+}
+
+// Under systemd standard output is the journal: with --no-bootstrap (the packaged unit) an empty
+// store gets no generated admin key, nothing like one is printed, the admin routes refuse every
+// key, and the administrator's `admin-keys create` against the same store then works.
+void TestLifecycle::noBootstrapPrintsNoKey()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString store = QStringLiteral("sqlite:") + dir.filePath(QStringLiteral("k.db"));
+    QProcess server;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    for (const QString &name : environment.keys()) {
+        if (name.startsWith(QLatin1String("KEYBRAKE_")))
+            environment.remove(name);
+    }
+    server.setProcessEnvironment(environment);
+    server.start(qEnvironmentVariable("KEYBRAKED"),
+                 {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                  QStringLiteral("--store"), store, QStringLiteral("--no-bootstrap"),
+                  QStringLiteral("--shutdown-grace-s"), QStringLiteral("1")});
+    QVERIFY(server.waitForStarted(10000));
+    QByteArray out;
+    QByteArray err;
+    const QRegularExpression listening(QStringLiteral("listening on http://127.0.0.1:(\\d+)"));
+    QRegularExpressionMatch match;
+    QTRY_VERIFY_WITH_TIMEOUT((out += server.readAllStandardOutput(),
+                              err += server.readAllStandardError(),
+                              match = listening.match(QString::fromUtf8(out)),
+                              match.hasMatch() || server.state() == QProcess::NotRunning),
+                             15000);
+    QVERIFY2(match.hasMatch(), err.constData());
+    const auto port = match.captured(1).toUShort();
+    QVERIFY2(err.contains("admin-keys create"), err.constData());
+
+    const auto get = [port](const QByteArray &path, const QByteArray &key) {
+        return rawHttp(port,
+                       "GET " + path
+                           + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             "Authorization: Bearer "
+                           + key + "\r\nConnection: close\r\n\r\n");
+    };
+    QCOMPARE(get("/healthz", "x").status, 200);
+    QCOMPARE(get("/v1/keys", "kb_" + QByteArray(44, 'Z')).status, 401);
+
+    const Run created =
+        runKeybraked({QStringLiteral("admin-keys"), QStringLiteral("create"),
+                      QStringLiteral("--role"), QStringLiteral("admin"), QStringLiteral("--name"),
+                      QStringLiteral("first admin"), QStringLiteral("--store"), store});
+    QVERIFY2(created.exited && created.exitCode == 0, created.err.constData());
+    const QByteArray secret = created.out.trimmed();
+    rememberSecret(QString::fromUtf8(secret));
+    QCOMPARE(get("/v1/keys", secret).status, 200);
+    const HttpResult whoami = get("/v1/whoami", secret);
+    QCOMPARE(whoami.json.value(QStringLiteral("name")).toString(), QStringLiteral("first admin"));
+
+    server.terminate();
+    QVERIFY(server.waitForFinished(15000));
+    QCOMPARE(server.exitCode(), 0);
+    out += server.readAllStandardOutput();
+    err += server.readAllStandardError();
+    QVERIFY2(!out.contains("kb_") && !err.contains("kb_"), QByteArray(out + err).constData());
+    QVERIFY(!out.contains("bootstrap admin key"));
 }
 
 void TestLifecycle::trafficWithEverySecret()
