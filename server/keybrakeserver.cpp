@@ -42,6 +42,20 @@ StoreResult<T> waitFor(Start start)
     return future.get();
 }
 
+// Before the listeners open: calls a killed keybraked left in flight get an unknown outcome, so
+// their retries resume instead of answering 409 idempotency_key_in_use for 48 hours.
+void reconcileInterruptedCalls(Store &store)
+{
+    const auto reconciled =
+        waitFor<std::int64_t>([&](auto done) { store.reconcileInterruptedCalls(std::move(done)); });
+    if (!reconciled)
+        throw std::runtime_error("the store could not reconcile calls left in flight");
+    if (reconciled.value() > 0)
+        logWarn("calls left in flight by an earlier process are now unknown; their holds stay "
+                "reserved until a retry resumes them",
+                {{"calls", reconciled.value()}});
+}
+
 } // namespace
 
 std::unique_ptr<Store> openStore(const std::string &url)
@@ -116,6 +130,7 @@ void KeybrakeServer::start()
         m_clock = std::make_unique<SystemClock>();
     }
     m_store = openStore(m_config.store);
+    reconcileInterruptedCalls(*m_store);
     m_events = std::make_unique<EventHub>();
     m_store->setEventSink([events = m_events.get()](std::vector<StoredEvent> batch) {
         events->publish(std::move(batch));

@@ -2,6 +2,7 @@
 
 #include "admin/keyroutes.h"
 #include "admin/wirejson.h"
+#include "proxy/requestheaders.h"
 #include "requestlog.h"
 #include "store/storeawait.h"
 #include "vendors/refusalbody.h"
@@ -45,32 +46,6 @@ double millisSince(std::chrono::steady_clock::time_point start)
     const auto elapsed = std::chrono::steady_clock::now() - start;
     // One decimal is plenty for a latency and keeps the audit rows short.
     return std::round(std::chrono::duration<double, std::milli>(elapsed).count() * 10.0) / 10.0;
-}
-
-// Request headers the proxy never forwards: hop-by-hop ones (RFC 9110 §7.6.1), the agent's
-// credential, what the proxy recomputes, and encodings it could not parse the cost from.
-bool dropRequestHeader(std::string_view name)
-{
-    static const std::array<std::string_view, 16> kDropped = {"connection",
-                                                              "keep-alive",
-                                                              "proxy-authenticate",
-                                                              "proxy-authorization",
-                                                              "te",
-                                                              "trailer",
-                                                              "trailers",
-                                                              "transfer-encoding",
-                                                              "upgrade",
-                                                              "host",
-                                                              "authorization",
-                                                              "content-length",
-                                                              "content-type",
-                                                              "accept-encoding",
-                                                              "cookie",
-                                                              "expect"};
-    const std::string key = lower(name);
-    if (key.rfind("keybrake-", 0) == 0 || key.rfind("x-forwarded-", 0) == 0)
-        return true;
-    return std::find(kDropped.begin(), kDropped.end(), key) != kDropped.end();
 }
 
 bool dropResponseHeader(std::string_view name)
@@ -259,6 +234,14 @@ awaitable<http::Response> Proxy::handle(http::Request request, Vendor vendor,
                                   std::move(details));
     }
 
+    if (auto refusal = examineRequestHeaders(request))
+        co_return co_await refuse(call, refusal->status,
+                                  refusal->code == "cost_unknown" ? Verdict::DeniedCostUnknown
+                                      : refusal->code == "invalid_idempotency_key"
+                                      ? Verdict::DeniedIdempotency
+                                      : Verdict::DeniedEndpoint,
+                                  refusal->code, refusal->message);
+
     VendorRequest vendorRequest;
     vendorRequest.vendor = vendor;
     vendorRequest.method = methodString(request);
@@ -267,11 +250,25 @@ awaitable<http::Response> Proxy::handle(http::Request request, Vendor vendor,
     vendorRequest.contentType = std::string(request[bhttp::field::content_type]);
     vendorRequest.body = request.body();
     vendorRequest.stripeAccount = std::string(request["Stripe-Account"]);
+    vendorRequest.stripeAccountHeaders = request.count("Stripe-Account");
+    vendorRequest.stripeContext = std::string(request["Stripe-Context"]);
+    vendorRequest.stripeContextHeaders = request.count("Stripe-Context");
     auto preparedOrError =
         prepareCall(vendorRequest, m_context.pricing, m_context.config.twilioAccountSid);
-    if (auto *error = std::get_if<PrepareError>(&preparedOrError))
-        co_return co_await refuse(call, static_cast<unsigned>(error->status),
-                                  Verdict::DeniedEndpoint, error->code, error->message);
+    if (auto *error = std::get_if<PrepareError>(&preparedOrError)) {
+        Verdict verdict = Verdict::DeniedEndpoint;
+        if (error->code == "cost_unknown")
+            verdict = Verdict::DeniedCostUnknown;
+        else if (error->code == "scope_violation")
+            verdict = Verdict::DeniedScope;
+        if (!error->field.empty())
+            details["field"] = error->field;
+        auto response = co_await refuse(call, static_cast<unsigned>(error->status), verdict,
+                                        error->code, error->message, std::move(details));
+        if (error->status == 405)
+            response.set(bhttp::field::allow, vendorMethodsList(vendor));
+        co_return response;
+    }
     const PreparedCall &prepared = std::get<PreparedCall>(preparedOrError);
     call.audit.path = prepared.path;
     call.audit.operation = prepared.operationName;
@@ -308,6 +305,7 @@ awaitable<http::Response> Proxy::admitAndForward(Call &call, const VaultKey &key
     admission.now = call.now;
     admission.window = call.window;
     admission.estimate = prepared.estimate;
+    admission.vendorDeduplicates = prepared.vendorDeduplicates;
     if (const auto header = call.request.find("Idempotency-Key"); header != call.request.end()) {
         if (!validIdempotencyKey(header->value()))
             co_return co_await refuse(call, 400, Verdict::DeniedIdempotency,
@@ -429,7 +427,8 @@ awaitable<http::Response> Proxy::forward(Call &call, const VaultKey &key,
                                          const AdmissionResult &admission)
 {
     UpstreamRequest upstream;
-    upstream.method = call.request.method();
+    // The method as checked (upper case, one of the vendor's), not the parser's guess.
+    upstream.method = bhttp::string_to_verb(prepared.method);
     upstream.target = prepared.upstreamPath;
     upstream.body = prepared.body;
     for (const auto &field : call.request) {

@@ -67,8 +67,8 @@ KeySpend readSpend(const SqliteStatement &row, int first)
 
 std::optional<SqliteLedger::KeyState> SqliteLedger::keyState(std::string_view keyId)
 {
-    auto select = m_db.prepare(
-        "SELECT daily_cap_micros, revoked_at, expires_at FROM vault_keys WHERE id = ?");
+    auto select = m_db.prepare("SELECT daily_cap_micros, revoked_at, expires_at, agent_run_label "
+                               "FROM vault_keys WHERE id = ?");
     select.bind(1, keyId);
     if (!select.step())
         return std::nullopt;
@@ -77,6 +77,7 @@ std::optional<SqliteLedger::KeyState> SqliteLedger::keyState(std::string_view ke
     if (const auto revoked = select.optionalInt64(1))
         state.revokedAt = fromUnixMillis(*revoked);
     state.expiresAt = fromUnixMillis(select.int64(2));
+    state.agentRunLabel = select.text(3);
     return state;
 }
 
@@ -134,9 +135,12 @@ std::optional<SqliteLedger::ClaimRecord> SqliteLedger::claimRecord(const Idempot
 {
     std::optional<ClaimRecord> record;
     {
-        auto select =
-            m_db.prepare("SELECT fingerprint, state, hold_id, response_status, response_headers, "
-                         "response_body, created_at FROM idempotency WHERE scope = ? AND key = ?");
+        // The label of the key that made the recorded call: only the same run may be served
+        // its replay or resume it.
+        auto select = m_db.prepare(
+            "SELECT i.fingerprint, i.state, i.hold_id, i.response_status, i.response_headers, "
+            "i.response_body, i.created_at, k.agent_run_label FROM idempotency i "
+            "LEFT JOIN vault_keys k ON k.id = i.key_id WHERE i.scope = ? AND i.key = ?");
         select.bind(1, std::string_view(claim.scope)).bind(2, std::string_view(claim.key));
         if (!select.step())
             return std::nullopt;
@@ -148,6 +152,8 @@ std::optional<SqliteLedger::ClaimRecord> SqliteLedger::claimRecord(const Idempot
             record->response.status = select.integer(3);
             record->response.headers = sqlitecolumns::headersFromJson(select.text(4));
             record->response.body = select.blob(5);
+            if (!select.isNull(7))
+                record->ownerLabel = select.text(7);
             return record;
         }
     }
@@ -207,7 +213,10 @@ AdmissionResult SqliteLedger::admit(const AdmissionRequest &request)
     const auto &claim = request.idempotency;
     if (claim) {
         if (auto record = claimRecord(*claim, request.now)) {
-            if (record->fingerprint != claim->fingerprint)
+            // Another run's call (or another account or scope, which the fingerprint covers) is
+            // not this request, however alike: it is neither replayed to it nor resumed by it.
+            if (record->fingerprint != claim->fingerprint || !record->ownerLabel
+                || *record->ownerLabel != key->agentRunLabel)
                 return refuse(kMismatch);
             if (record->state == "in_flight")
                 return refuse(kInFlight);
@@ -221,12 +230,18 @@ AdmissionResult SqliteLedger::admit(const AdmissionRequest &request)
                 return result;
             }
             // "unknown": an earlier attempt's outcome was never learnt and its hold still
-            // counts. The retry carries on under that hold (the vendor deduplicates the same
-            // Idempotency-Key), unless the hold has been reconciled away meanwhile.
-            auto reopen = m_db.prepare("UPDATE holds SET state = 'open' WHERE id = ?");
-            reopen.bind(1, record->holdId);
-            reopen.run();
-            if (m_db.changes() == 1) {
+            // counts. Where the vendor deduplicates the same Idempotency-Key, the retry carries
+            // on under that hold, unless the hold has been reconciled away meanwhile. Elsewhere
+            // (Twilio) the retry is a new call: its own hold, on the sender's cap, below; the
+            // earlier hold stays unknown.
+            int reopened = 0;
+            if (request.vendorDeduplicates) {
+                auto reopen = m_db.prepare("UPDATE holds SET state = 'open' WHERE id = ?");
+                reopen.bind(1, record->holdId);
+                reopen.run();
+                reopened = m_db.changes();
+            }
+            if (reopened == 1) {
                 auto resume = m_db.prepare(
                     "UPDATE idempotency SET state = 'in_flight' WHERE scope = ? AND key = ?");
                 resume.bind(1, std::string_view(claim->scope))
@@ -236,7 +251,8 @@ AdmissionResult SqliteLedger::admit(const AdmissionRequest &request)
                 result.resumedHold = true;
                 return finish(Outcome::Admitted, false);
             }
-            forgetClaim(*claim);
+            if (request.vendorDeduplicates)
+                forgetClaim(*claim);
         }
     }
 
@@ -267,9 +283,14 @@ AdmissionResult SqliteLedger::admit(const AdmissionRequest &request)
     result.holdId = m_db.lastInsertRowId();
 
     if (claim) {
+        // A retry of an unknown call at a vendor without idempotency takes its record over.
         auto record = m_db.prepare(
             "INSERT INTO idempotency (scope, key, fingerprint, state, hold_id, key_id, "
-            "created_at) VALUES (?, ?, ?, 'in_flight', ?, ?, ?)");
+            "created_at) VALUES (?, ?, ?, 'in_flight', ?, ?, ?) ON CONFLICT (scope, key) DO "
+            "UPDATE SET fingerprint = excluded.fingerprint, state = 'in_flight', "
+            "hold_id = excluded.hold_id, key_id = excluded.key_id, "
+            "created_at = excluded.created_at, response_status = NULL, "
+            "response_headers = NULL, response_body = NULL");
         record.bind(1, std::string_view(claim->scope))
             .bind(2, std::string_view(claim->key))
             .bind(3, std::string_view(claim->fingerprint))
@@ -377,6 +398,22 @@ std::string SqliteLedger::recordRefusal(AuditEntry entry, const SpendWindow &win
             entry.capUsageAfter = after.settled + after.held;
     }
     return SqliteAuditLog(m_db).insert(entry, toUnixMillis(window.start));
+}
+
+std::int64_t SqliteLedger::reconcileInterrupted()
+{
+    // Calls admitted under an Idempotency-Key by a process that died before their answer: the
+    // vendor may or may not have acted. Their holds keep counting, as unknown, and the records
+    // become unknown too, so a retry resumes them (or, at a vendor without idempotency, retries
+    // as a new call) instead of being told for 48 hours that the call is still in flight.
+    auto holds = m_db.prepare(
+        "UPDATE holds SET state = 'unknown' WHERE state = 'open' AND id IN "
+        "(SELECT hold_id FROM idempotency WHERE state = 'in_flight' AND hold_id IS NOT NULL)");
+    holds.run();
+    auto records = m_db.prepare("UPDATE idempotency SET state = 'unknown' WHERE state = "
+                                "'in_flight' AND hold_id IS NOT NULL");
+    records.run();
+    return m_db.changes();
 }
 
 std::int64_t SqliteLedger::purgeIdempotency(TimePoint olderThan)

@@ -31,6 +31,9 @@ public:
     std::optional<SettlementResult> settle(const Settlement &settlement);
     std::string recordRefusal(AuditEntry entry, const SpendWindow &window);
     std::int64_t purgeIdempotency(TimePoint olderThan);
+    // In-flight idempotency records and their holds become unknown (after a crash); returns the
+    // number of records.
+    std::int64_t reconcileInterrupted();
 
     // The key's spend in the window starting at `windowStart`; zero when it has no row.
     KeySpend spend(std::string_view keyId, TimePoint windowStart);
@@ -41,6 +44,7 @@ private:
         Usd cap;
         std::optional<TimePoint> revokedAt;
         TimePoint expiresAt;
+        std::string agentRunLabel;
     };
     struct ClaimRecord
     {
@@ -48,6 +52,7 @@ private:
         std::string state;
         std::int64_t holdId = 0;
         StoredResponse response;
+        std::optional<std::string> ownerLabel; // the recording key's label; nullopt: key gone
     };
     std::optional<KeyState> keyState(std::string_view keyId);
     // The record of a claim, or nullopt when there is none younger than the retention.

@@ -605,4 +605,13 @@ void SqliteStore::purgeIdempotency(TimePoint olderThan, StoreCallback<std::int64
         std::move(done));
 }
 
+void SqliteStore::reconcileInterruptedCalls(StoreCallback<std::int64_t> done)
+{
+    write(
+        [](SqliteDatabase &db) {
+            return StoreResult<std::int64_t>(SqliteLedger(db).reconcileInterrupted());
+        },
+        std::move(done));
+}
+
 } // namespace keybrake

@@ -103,6 +103,7 @@ public:
     void setEventSink(EventSink sink) override;
 
     void purgeIdempotency(TimePoint olderThan, StoreCallback<std::int64_t> done) override;
+    void reconcileInterruptedCalls(StoreCallback<std::int64_t> done) override;
     std::size_t pendingWrites() const override;
     // Must not be called from one of the store's own callbacks (it joins their threads).
     // Calls after it fail with Unavailable, on the caller's thread.

@@ -94,6 +94,11 @@ struct AdmissionRequest
     TimePoint now;
     SpendWindow window;
     std::optional<IdempotencyClaim> idempotency;
+    // Whether the vendor deduplicates this call by its Idempotency-Key: only then does a retry
+    // of a call whose outcome is unknown resume its hold; otherwise it is a new call with its own
+    // hold on this key's cap. Only a key with the recorded call's agent_run_label may replay or
+    // resume it (any other: IdempotencyMismatch).
+    bool vendorDeduplicates = true;
     CostEstimate estimate;
     // Pre-filled by the proxy (request id, key, label, vendor, method, path, operation, scope id,
     // idempotency key). For a refusal the store sets verdict, reason, http_status, cost and
@@ -331,6 +336,9 @@ public:
     // --- housekeeping
     // Drops idempotency records older than `olderThan` (48 h retention).
     virtual void purgeIdempotency(TimePoint olderThan, StoreCallback<std::int64_t> done) = 0;
+    // At start-up, before serving: idempotency records left in flight by a process that died
+    // (and their holds) become unknown, so a retry resumes them. Returns how many.
+    virtual void reconcileInterruptedCalls(StoreCallback<std::int64_t> done) = 0;
     // Operations waiting for the writer; exported as a metric.
     virtual std::size_t pendingWrites() const = 0;
     // Finishes queued work and stops the store's threads; later calls fail with Unavailable.

@@ -54,6 +54,16 @@ std::optional<PrepareError> prepareResend(const VendorRequest &request, const Pr
     std::vector<const boost::json::object *> emails;
     std::optional<boost::json::value> parsed;
     const std::string_view name = call.operation ? call.operation->name : std::string_view {};
+    if (!isBlank(request.body)) {
+        // Resend reads JSON. A body sent under another type (a multipart text can also be valid
+        // JSON) could be read by the vendor otherwise than it was priced.
+        const std::string media = mediaType(request.contentType);
+        if (!media.empty() && !isJsonContentType(request.contentType))
+            return costUnknown("Resend would read this body as \"" + media.substr(0, 100)
+                               + "\", which the proxy cannot price; send it as JSON "
+                                 "(application/json)");
+        call.contentType = "application/json";
+    }
     if (name == "emails.send" || name == "emails.batch" || !isBlank(request.body)) {
         parsed = parseJson(request.body);
         if (!parsed)

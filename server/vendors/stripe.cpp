@@ -117,14 +117,22 @@ CostEstimate estimateAmount(const Operation &operation, const std::vector<FormFi
 std::optional<PrepareError> prepareStripe(const VendorRequest &request, const Pricing &pricing,
                                           PreparedCall &call)
 {
-    // Stripe takes only form encoding. A JSON body (what agents and Keybrake's own Lambda guide
+    // Stripe takes form encoding. A JSON body (what agents and Keybrake's own Lambda guide
     // often send, sometimes without a content type) is converted, so Stripe, the estimate and
-    // the scope check all see the same parameters.
+    // the scope check all see the same parameters. Any other body (multipart, text, XML) is read
+    // by the vendor in a way the proxy does not price, so it does not leave.
+    const std::string media = mediaType(request.contentType);
+    const bool blank = isBlank(request.body);
     const bool json = isJsonContentType(request.contentType)
-        || (request.contentType.empty() && !isBlank(request.body)
+        || (media.empty() && !blank
             && request.body[request.body.find_first_not_of(" \t\r\n")] == '{');
+    const bool formType = media == kFormContentType;
+    if (!blank && !json && !formType && !media.empty())
+        return costUnknown("Stripe would read this body as \"" + media.substr(0, 100)
+                           + "\", which the proxy cannot price; send it form-encoded "
+                             "(application/x-www-form-urlencoded) or as JSON");
     if (json) {
-        if (isBlank(request.body)) {
+        if (blank) {
             call.body.clear();
         } else {
             std::string error;
@@ -134,6 +142,9 @@ std::optional<PrepareError> prepareStripe(const VendorRequest &request, const Pr
             call.body = std::move(*form);
         }
         call.contentType = std::string(kFormContentType);
+    } else if (!formType) {
+        // Sent as what it was read as: a form, or (no body) nothing.
+        call.contentType = request.body.empty() ? std::string() : std::string(kFormContentType);
     }
     auto fields = parseFormBody(call.body);
     if (!fields)
@@ -141,16 +152,23 @@ std::optional<PrepareError> prepareStripe(const VendorRequest &request, const Pr
                            "percent-escape)");
     const auto queryFields = parseFormBody(request.query);
     if (!queryFields)
-        return PrepareError {400, "invalid_path",
+        return PrepareError {400,
+                             "invalid_path",
                              "Invalid request target: the query string has a malformed "
-                             "percent-escape"};
+                             "percent-escape",
+                             {}};
+    // Stripe reads parameters from the query string too: one that is also in the body with
+    // another value could be priced from one place and charged from the other.
+    if (const auto name = conflictingParameter(*queryFields, *fields))
+        return costUnknown("The parameter \"" + name->substr(0, 100)
+                           + "\" is in both the query string and the body with different values; "
+                             "send it once");
+    std::vector<FormField> all = *queryFields;
+    all.insert(all.end(), fields->begin(), fields->end());
 
-    for (const std::vector<FormField> *source :
-         std::initializer_list<const std::vector<FormField> *> {&*fields, &*queryFields}) {
-        for (std::string_view customer : valuesOf(*source, "customer")) {
-            if (!customer.empty())
-                call.scope.stripeCustomers.emplace_back(customer);
-        }
+    for (std::string_view customer : valuesOf(all, "customer")) {
+        if (!customer.empty())
+            call.scope.stripeCustomers.emplace_back(customer);
     }
     // Anything under /v1/customers/{id} (retrieve, update, sources, ...) acts on that customer.
     constexpr std::string_view kCustomers = "/v1/customers/";
@@ -166,13 +184,11 @@ std::optional<PrepareError> prepareStripe(const VendorRequest &request, const Pr
 
     if (call.operation) {
         if (isAmountOperation(call.operation))
-            call.estimate = estimateAmount(*call.operation, *fields, pricing);
+            call.estimate = estimateAmount(*call.operation, all, pricing);
         else
             call.estimate = CostEstimate {}; // reads and non-money operations cost 0
     }
 
-    std::vector<FormField> all = *queryFields;
-    all.insert(all.end(), fields->begin(), fields->end());
     call.redactedParams = toJsonText(redactedParams(all, keepStripeValue));
     return std::nullopt;
 }

@@ -31,7 +31,10 @@ std::optional<boost::json::value> keepTwilioValue(std::string_view name, std::st
     return std::nullopt;
 }
 
+// `fields` are every parameter of the send (query and body); `bodyFields` the body's, which are
+// forwarded with the proxy's MaxPrice in place of any the agent sent.
 std::optional<PrepareError> prepareMessage(const std::vector<FormField> &fields,
+                                           const std::vector<FormField> &bodyFields,
                                            const Pricing &pricing, PreparedCall &call,
                                            boost::json::object &redacted)
 {
@@ -53,30 +56,21 @@ std::optional<PrepareError> prepareMessage(const std::vector<FormField> &fields,
         segments = kTemplateSegments;
         encoding = "template";
     }
-    Usd hold = pricing.twilioSegmentCeiling * segments;
+    const Usd hold = pricing.twilioSegmentCeiling * segments;
 
-    // Twilio fails a message whose price would exceed MaxPrice, which bounds the cost by the
-    // hold. An agent's own smaller MaxPrice is kept (and held); a larger, zero or malformed one
-    // is replaced.
-    const auto agentMaxPrices = valuesOf(fields, "MaxPrice");
-    std::optional<Usd> agentMaxPrice;
-    if (agentMaxPrices.size() == 1)
-        agentMaxPrice = Usd::fromDecimal(agentMaxPrices.front());
-    if (agentMaxPrice && *agentMaxPrice > Usd() && *agentMaxPrice <= hold) {
-        hold = *agentMaxPrice;
-    } else {
-        std::string body;
-        for (const FormField &field : fields) {
-            if (field.key == "MaxPrice")
-                continue;
-            body += field.raw;
-            body.push_back('&');
-        }
-        body += "MaxPrice=" + hold.toDecimal();
-        call.body = std::move(body);
-        if (call.contentType.empty())
-            call.contentType = std::string(kFormContentType);
+    // MaxPrice is the proxy's, never the agent's: the hold is what the proxy reserved for the
+    // message's segments, and an agent's smaller MaxPrice would shrink the hold while Twilio
+    // (which no longer enforces MaxPrice everywhere) bills the segments.
+    std::string body;
+    for (const FormField &field : bodyFields) {
+        if (field.key == "MaxPrice")
+            continue;
+        body += field.raw;
+        body.push_back('&');
     }
+    body += "MaxPrice=" + hold.toDecimal();
+    call.body = std::move(body);
+    call.contentType = std::string(kFormContentType);
     call.estimate.outcome = CostEstimate::Outcome::Known;
     call.estimate.amount = hold;
     call.estimate.currency = "usd";
@@ -86,40 +80,85 @@ std::optional<PrepareError> prepareMessage(const std::vector<FormField> &fields,
     return std::nullopt;
 }
 
+// The query string without its MaxPrice parameters (the proxy's goes in the body).
+std::string queryWithoutMaxPrice(const std::vector<FormField> &queryFields)
+{
+    std::string query;
+    for (const FormField &field : queryFields) {
+        if (field.key == "MaxPrice")
+            continue;
+        if (!query.empty())
+            query.push_back('&');
+        query += field.raw;
+    }
+    return query;
+}
+
 } // namespace
 
 std::optional<PrepareError> prepareTwilio(const VendorRequest &request, const Pricing &pricing,
                                           PreparedCall &call)
 {
     call.scope.sends = !isRead(call.method);
+    const auto queryFields = parseFormBody(request.query);
+    if (!queryFields)
+        return PrepareError {400,
+                             "invalid_path",
+                             "Invalid request target: the query string has a malformed "
+                             "percent-escape",
+                             {}};
     std::vector<FormField> fields;
     if (call.scope.sends) {
-        if (isJsonContentType(request.contentType) && !isBlank(request.body))
-            return invalidBody("Twilio takes form-encoded parameters "
-                               "(application/x-www-form-urlencoded), not JSON");
+        const std::string media = mediaType(request.contentType);
+        if (!isBlank(request.body)) {
+            if (isJsonContentType(request.contentType))
+                return invalidBody("Twilio takes form-encoded parameters "
+                                   "(application/x-www-form-urlencoded), not JSON");
+            if (!media.empty() && media != kFormContentType)
+                return costUnknown("Twilio would read this body as \"" + media.substr(0, 100)
+                                   + "\", which the proxy cannot price; send it form-encoded "
+                                     "(application/x-www-form-urlencoded)");
+        }
         auto parsed = parseFormBody(request.body);
         if (!parsed)
             return invalidBody("The request body is not valid form encoding (a malformed "
                                "percent-escape)");
         fields = std::move(*parsed);
-        if (const auto from = valuesOf(fields, "From"); !from.empty())
-            call.scope.twilioFrom = std::string(from.back());
+        if (!isBlank(request.body))
+            call.contentType = std::string(kFormContentType);
+        // Parameters are read from the query string too: priced and scoped from both places,
+        // and refused when the two disagree.
+        if (const auto name = conflictingParameter(*queryFields, fields))
+            return costUnknown("The parameter \"" + name->substr(0, 100)
+                               + "\" is in both the query string and the body with different "
+                                 "values; send it once");
     }
-    const auto queryFields = parseFormBody(request.query);
-    if (!queryFields)
-        return PrepareError {400, "invalid_path",
-                             "Invalid request target: the query string has a malformed "
-                             "percent-escape"};
 
     std::vector<FormField> all = *queryFields;
     all.insert(all.end(), fields.begin(), fields.end());
+    if (call.scope.sends) {
+        const auto from = valuesOf(all, "From");
+        if (!from.empty()) {
+            // Two different senders in one request: whichever Twilio uses, one was not checked.
+            if (std::any_of(from.begin(), from.end(),
+                            [&](std::string_view value) { return value != from.front(); }))
+                return PrepareError {403, "scope_violation",
+                                     "The request names more than one From; send exactly one",
+                                     "From"};
+            call.scope.twilioFrom = std::string(from.front());
+        }
+    }
     boost::json::object redacted = redactedParams(all, keepTwilioValue);
 
     if (call.operation) {
         call.estimate = CostEstimate {};
         if (call.operation->name == "messages.create") {
-            if (auto failure = prepareMessage(fields, pricing, call, redacted))
+            if (auto failure = prepareMessage(all, fields, pricing, call, redacted))
                 return failure;
+            if (!valuesOf(*queryFields, "MaxPrice").empty()) {
+                const std::string query = queryWithoutMaxPrice(*queryFields);
+                call.upstreamPath = call.path + (query.empty() ? "" : "?" + query);
+            }
         } else if (call.operation->name == "calls.create") {
             // A call's price depends on its length; only a configured ceiling prices it.
             if (pricing.twilioCallCeiling) {

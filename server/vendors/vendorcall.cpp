@@ -15,7 +15,33 @@ namespace vendorcall_detail {
 
 PrepareError invalidBody(std::string message)
 {
-    return PrepareError {400, "invalid_request_body", std::move(message)};
+    return PrepareError {400, "invalid_request_body", std::move(message), {}};
+}
+
+PrepareError costUnknown(std::string message)
+{
+    return PrepareError {422, "cost_unknown", std::move(message), {}};
+}
+
+std::string mediaType(std::string_view contentType)
+{
+    const std::string type = lowerCase(contentType.substr(0, contentType.find(';')));
+    const auto begin = type.find_first_not_of(" \t");
+    if (begin == std::string::npos)
+        return {};
+    const auto end = type.find_last_not_of(" \t");
+    return type.substr(begin, end - begin + 1);
+}
+
+std::optional<std::string> conflictingParameter(const std::vector<FormField> &query,
+                                                const std::vector<FormField> &body)
+{
+    for (const FormField &field : query) {
+        const auto inBody = valuesOf(body, field.key);
+        if (!inBody.empty() && inBody != valuesOf(query, field.key))
+            return field.key;
+    }
+    return std::nullopt;
 }
 
 bool isJsonContentType(std::string_view contentType)
@@ -223,26 +249,46 @@ prepareCall(const VendorRequest &request, const Pricing &pricing, std::string_vi
 {
     PreparedCall call;
     call.vendor = request.vendor;
-    call.method.resize(request.method.size());
-    std::transform(request.method.begin(), request.method.end(), call.method.begin(),
-                   [](char c) { return c >= 'a' && c <= 'z' ? char(c - 'a' + 'A') : c; });
+    // Methods are case-sensitive (RFC 9110 §9.1): "post" is not POST, and the vendor would see an
+    // empty or unknown method. Refused before anything is priced or recorded.
+    if (!isVendorMethod(request.vendor, request.method))
+        return PrepareError {405,
+                             "method_not_allowed",
+                             "The method \"" + request.method.substr(0, 32) + "\" is not one of "
+                                 + std::string(vendorName(request.vendor)) + "'s methods ("
+                                 + vendorMethodsList(request.vendor) + "), written in upper case",
+                             {}};
+    call.method = request.method;
 
     std::string error;
     auto path = normaliseVendorPath(request.vendor, request.path, twilioAccountSid, error);
     if (!path)
-        return PrepareError {400, "invalid_path", std::move(error)};
+        return PrepareError {400, "invalid_path", std::move(error), {}};
     if (!isSafeQuery(request.query))
-        return PrepareError {400, "invalid_path",
+        return PrepareError {400,
+                             "invalid_path",
                              "Invalid request target: the query string contains a control "
-                             "character, a blank, a non-ASCII byte or '#'"};
+                             "character, a blank, a non-ASCII byte or '#'",
+                             {}};
     call.path = std::move(*path);
     call.upstreamPath = call.path + (request.query.empty() ? "" : "?" + request.query);
     call.operation = findOperation(request.vendor, call.method, call.path);
     call.operationName =
         call.operation ? std::string(call.operation->name) : call.method + " " + call.path;
-    call.fingerprint = sha256Hex(call.method + "\n" + call.upstreamPath + "\n" + request.body);
+    call.vendorDeduplicates = honoursIdempotencyKey(request.vendor, call.method, call.operation);
+    // What the Idempotency-Key rules compare: the request as the agent sent it, and the scope
+    // headers that choose the account it acts on.
+    std::string material =
+        call.method + "\n" + call.upstreamPath + "\n" + request.contentType + "\n" + request.body;
+    if (request.vendor == Vendor::Stripe)
+        material += "\nStripe-Account: " + request.stripeAccount
+            + "\nStripe-Context: " + request.stripeContext;
+    call.fingerprint = sha256Hex(material);
     call.body = request.body;
     call.contentType = request.contentType;
+    call.scope.stripeAccountHeaders = request.stripeAccountHeaders;
+    call.scope.stripeContext = request.stripeContext;
+    call.scope.stripeContextHeaders = request.stripeContextHeaders;
     if (!call.operation) {
         // Outside the catalog only reads are known to be free; anything else may move money
         // and cannot be priced, so it fails closed (cost_unknown).
@@ -271,6 +317,15 @@ std::optional<std::string> scopeViolation(const Scope &scope, const PreparedCall
 {
     switch (call.vendor) {
     case Vendor::Stripe:
+        // A scope header is checked once and sent once: two would leave the vendor to pick.
+        if (call.scope.stripeAccountHeaders > 1)
+            return std::string("stripe_account");
+        if (call.scope.stripeContextHeaders > 1)
+            return std::string("stripe_context");
+        // Stripe-Context chooses the account a call acts on like Stripe-Account does; the proxy
+        // cannot map it onto an account allowlist, so a key restricted to accounts refuses it.
+        if (call.scope.stripeContextHeaders > 0 && !scope.stripeAccounts.empty())
+            return std::string("stripe_context");
         if (!scope.stripeCustomers.empty()) {
             // A call that names no customer (customers.list, payouts, a charge without
             // `customer`) could touch any customer, so it is outside a customer scope.

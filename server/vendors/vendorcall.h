@@ -24,6 +24,9 @@ struct VendorRequest
     std::string contentType;
     std::string body;
     std::string stripeAccount; // the Stripe-Account header, empty when absent
+    std::size_t stripeAccountHeaders = 0; // how many Stripe-Account headers arrived
+    std::string stripeContext; // the Stripe-Context header, empty when absent
+    std::size_t stripeContextHeaders = 0;
 };
 
 // What a call names that a vault key's scope can restrict.
@@ -33,6 +36,10 @@ struct CallScope
     // customer in a /v1/customers/{id} path). Empty when it names none.
     std::vector<std::string> stripeCustomers;
     std::string stripeAccount; // the Stripe-Account header
+    // Scope headers appear at most once; a second one is out of scope whatever it says.
+    std::size_t stripeAccountHeaders = 0;
+    std::string stripeContext; // the Stripe-Context header
+    std::size_t stripeContextHeaders = 0;
     // Twilio and Resend from-scopes restrict what a call sends; reads send nothing.
     bool sends = false;
     std::vector<std::string> resendFrom; // the `from` of every email, as sent
@@ -56,16 +63,24 @@ struct PreparedCall
     // JSON text for the audit row: amounts, currency, customer id and counts; every other value
     // is "[redacted]", and parameter names that could hold a secret are not kept either.
     std::string redactedParams;
-    // SHA-256 hex of the method, the normalised path with its query and the body as received:
-    // what the Idempotency-Key rules compare.
+    // SHA-256 hex of the method, the normalised path with its query, the content type and body
+    // as received and (Stripe) the Stripe-Account and Stripe-Context headers: what the
+    // Idempotency-Key rules compare.
     std::string fingerprint;
+    // The vendor deduplicates a retry of this call by its Idempotency-Key
+    // (honoursIdempotencyKey), so a retry after an unknown outcome may resume the earlier hold.
+    bool vendorDeduplicates = false;
 };
 
 struct PrepareError
 {
     int status = 400;
-    std::string code; // "invalid_path" | "invalid_request_body"
+    // "invalid_path" | "invalid_request_body" (400), "method_not_allowed" (405), "cost_unknown"
+    // (422: a body or query the proxy cannot read the one way the vendor would) or
+    // "scope_violation" (403, with `field`)
+    std::string code;
     std::string message;
+    std::string field; // scope_violation: the field out of scope
 };
 
 // Normalises the path, parses the body, converts a JSON body on a Stripe route to form encoding,
@@ -76,7 +91,7 @@ std::variant<PreparedCall, PrepareError> prepareCall(const VendorRequest &reques
                                                      std::string_view twilioAccountSid);
 
 // nullopt when the call is inside the key's scope, otherwise the field that is out of it:
-// "customer", "stripe_account", "from" (Resend) or "From" (Twilio).
+// "customer", "stripe_account", "stripe_context", "from" (Resend) or "From" (Twilio).
 std::optional<std::string> scopeViolation(const Scope &scope, const PreparedCall &call);
 
 // The response headers cost parsing reads.

@@ -21,6 +21,13 @@ inline constexpr std::string_view kRedacted = "[redacted]";
 inline constexpr std::string_view kFormContentType = "application/x-www-form-urlencoded";
 
 PrepareError invalidBody(std::string message);
+// 422 cost_unknown: the request cannot be read the one way the vendor would read it.
+PrepareError costUnknown(std::string message);
+// "multipart/form-data" from "Multipart/Form-Data; boundary=x"; empty when there is none.
+std::string mediaType(std::string_view contentType);
+// A parameter that is both in the query string and in the body with other values, if any.
+std::optional<std::string> conflictingParameter(const std::vector<FormField> &query,
+                                                const std::vector<FormField> &body);
 bool isJsonContentType(std::string_view contentType);
 bool isBlank(std::string_view text);
 bool isRead(std::string_view method); // GET or HEAD

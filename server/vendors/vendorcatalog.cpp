@@ -224,6 +224,51 @@ const Operation *findOperation(Vendor vendor, std::string_view method, std::stri
     return nullptr;
 }
 
+namespace {
+
+std::span<const std::string_view> methodsOf(Vendor vendor)
+{
+    static constexpr std::array<std::string_view, 4> kStripeTwilio = {"GET", "HEAD", "POST",
+                                                                      "DELETE"};
+    static constexpr std::array<std::string_view, 6> kResendMethods = {"GET",    "HEAD",  "POST",
+                                                                       "DELETE", "PATCH", "PUT"};
+    if (vendor == Vendor::Resend)
+        return kResendMethods;
+    return kStripeTwilio;
+}
+
+} // namespace
+
+bool isVendorMethod(Vendor vendor, std::string_view method)
+{
+    const auto methods = methodsOf(vendor);
+    return std::find(methods.begin(), methods.end(), method) != methods.end();
+}
+
+std::string vendorMethodsList(Vendor vendor)
+{
+    std::string list;
+    for (std::string_view method : methodsOf(vendor)) {
+        if (!list.empty())
+            list += ", ";
+        list += method;
+    }
+    return list;
+}
+
+bool honoursIdempotencyKey(Vendor vendor, std::string_view method, const Operation *operation)
+{
+    switch (vendor) {
+    case Vendor::Stripe:
+        return method == "POST";
+    case Vendor::Resend:
+        return operation && (operation->name == "emails.send" || operation->name == "emails.batch");
+    case Vendor::Twilio:
+        return false;
+    }
+    return false;
+}
+
 std::optional<std::string> validateAllowedEndpoint(Vendor vendor, std::string_view entry)
 {
     const std::string quoted = "\"" + std::string(trimmed(entry)) + "\"";

@@ -28,6 +28,17 @@ std::span<const Operation> operationsOf(Vendor vendor);
 // normaliseVendorPath) and relative to the vendor base, e.g. "/v1/payment_intents/pi_1/confirm".
 const Operation *findOperation(Vendor vendor, std::string_view method, std::string_view vendorPath);
 
+// Whether `method` is one of the vendor's HTTP methods, exactly as written: upper case, as
+// RFC 9110 makes method names case-sensitive. Anything else is refused before it is priced.
+bool isVendorMethod(Vendor vendor, std::string_view method);
+// The vendor's methods, for an Allow header: "GET, HEAD, POST, DELETE".
+std::string vendorMethodsList(Vendor vendor);
+
+// Whether the vendor itself deduplicates a retry of this call by its Idempotency-Key (Stripe: every
+// POST; Resend: emails.send and emails.batch; Twilio: nothing). Only then may a retry after an
+// unknown outcome be forwarded again under the earlier hold.
+bool honoursIdempotencyKey(Vendor vendor, std::string_view method, const Operation *operation);
+
 // Issuance-time validation of one allowed_endpoints entry: an operation name of the vendor's
 // catalog or "METHOD /path" relative to the vendor base. Returns a sentence saying what is wrong,
 // or nullopt when the entry is valid.

@@ -66,6 +66,7 @@ void SimStats::log(const LoggedRequest &request)
     assignInto(slot.idempotencyKey, request.idempotencyKey);
     assignInto(slot.contentType, request.contentType);
     assignInto(slot.body, request.body);
+    slot.headers = request.headers;
     assignInto(slot.fault, request.fault);
     slot.status = request.status;
     slot.replayed = request.replayed;
@@ -120,6 +121,10 @@ json::array SimStats::recent(std::size_t limit) const
             entry.idempotencyKey.empty() ? json::value(nullptr) : json::value(entry.idempotencyKey);
         row["content_type"] = entry.contentType;
         row["body"] = entry.body;
+        json::array headers;
+        for (const auto &[name, value] : entry.headers)
+            headers.push_back(json::array {json::value(name), json::value(value)});
+        row["headers"] = std::move(headers);
         row["fault"] = entry.fault.empty() ? json::value(nullptr) : json::value(entry.fault);
         row["status"] = entry.status;
         row["replayed"] = entry.replayed;

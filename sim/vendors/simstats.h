@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace keybrake::sim {
@@ -28,6 +29,9 @@ struct LoggedRequest
     std::string idempotencyKey;
     std::string contentType;
     std::string body;
+    // Every request header but Authorization, in arrival order (duplicates kept), so a test can
+    // see exactly which headers reached the vendor.
+    std::vector<std::pair<std::string, std::string>> headers;
     std::string fault; // the fault applied, "" for none
     unsigned status = 0; // 0 when the request was dropped or hangs
     bool replayed = false;

@@ -171,6 +171,11 @@ asio::awaitable<http::Response> VendorSim::handleVendor(SimulatedVendor &vendor,
     entry.credentialAccepted = accepted;
     entry.contentType = call.header("Content-Type");
     entry.body = request.body().substr(0, kLoggedBodyLimit);
+    for (const auto &field : request) {
+        if (field.name() != bhttp::field::authorization)
+            entry.headers.emplace_back(std::string(field.name_string()),
+                                       std::string(field.value()));
+    }
     entry.fault = fault.describe();
     entry.receivedAtMs = unixMillisNow();
     entry.idempotencyKey = call.header("Idempotency-Key");

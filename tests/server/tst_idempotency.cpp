@@ -231,9 +231,10 @@ void TestIdempotency::completedCallIsReplayedWithoutVendorCall()
 void TestIdempotency::redeliveryWithFreshVaultKeyIsReplayed()
 {
     // The first delivery's handler issued a key and charged; the redelivery issued a fresh key
-    // (another budget) but reuses the message id as Idempotency-Key.
-    const QJsonObject firstKey = issue(20, QStringLiteral("tests/idem/redelivery-1"));
-    const QJsonObject secondKey = issue(20, QStringLiteral("tests/idem/redelivery-2"));
+    // (another budget) for the same run label, lambda/{function}/{messageId}, and reuses the
+    // message id as Idempotency-Key.
+    const QJsonObject firstKey = issue(20, QStringLiteral("lambda/tests-idem/sqs-msg-77"));
+    const QJsonObject secondKey = issue(20, QStringLiteral("lambda/tests-idem/sqs-msg-77"));
     const int before = simCharges();
     const HttpResult first =
         charge(firstKey.value(QStringLiteral("vault_key")).toString(), 1200, "sqs-msg-77");
@@ -251,6 +252,16 @@ void TestIdempotency::redeliveryWithFreshVaultKeyIsReplayed()
     const QJsonObject second = key(secondKey.value(QStringLiteral("key_id")).toString());
     QCOMPARE(micros(second.value(QStringLiteral("spent_today_usd")).toDouble()), 0);
     QCOMPARE(micros(second.value(QStringLiteral("held_usd")).toDouble()), 0);
+
+    // Another run reusing the message id is not a redelivery: it is neither served the charge
+    // nor charged (the contract, revised 2026-12-05).
+    const QJsonObject otherRun = issue(20, QStringLiteral("lambda/tests-idem/another-message"));
+    const HttpResult other =
+        charge(otherRun.value(QStringLiteral("vault_key")).toString(), 1200, "sqs-msg-77");
+    QCOMPARE(other.status, 422);
+    QCOMPARE(other.json.value(QStringLiteral("code")).toString(),
+             QStringLiteral("idempotency_key_reused"));
+    QCOMPARE(simCharges(), before + 1);
 }
 
 void TestIdempotency::hundredConcurrentDuplicatesMoveMoneyOnce()

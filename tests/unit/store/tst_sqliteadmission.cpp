@@ -32,6 +32,9 @@ private Q_SLOTS:
     void releasedClaimIsForgotten();
     void claimExpiresAfterFortyEightHours();
     void claimsAreScoped();
+    void anotherRunIsNeverServedTheRecord();
+    void retryWithoutVendorIdempotencyIsANewCall();
+    void inFlightRecordsBecomeUnknownAfterACrash();
     void purgeDropsOldRecordsButKeepsHolds();
 
     void chargeSettlesAtTheAmount();
@@ -386,6 +389,81 @@ void TestSqliteAdmission::claimsAreScoped()
     AdmissionRequest redelivery = admission("vk_redelivery", Usd::fromDollars(1));
     redelivery.idempotency = claim("idem-7", "fp-1", "stripe");
     QCOMPARE(admit(*m_store, redelivery).outcome, Outcome::InFlight);
+}
+
+void TestSqliteAdmission::anotherRunIsNeverServedTheRecord()
+{
+    issue(*m_store, makeKey("vk_other_run", Usd::fromDollars(10), "run/other"));
+    AdmissionRequest request = admission("vk_a", Usd::fromDollars(2));
+    request.idempotency = claim("idem-runs");
+    const auto first = admit(*m_store, request);
+    QCOMPARE(first.outcome, Outcome::Admitted);
+
+    AdmissionRequest stranger = admission("vk_other_run", Usd::fromDollars(2));
+    stranger.idempotency = claim("idem-runs");
+    // In flight, completed or unknown: another run's call is not this request.
+    QCOMPARE(admit(*m_store, stranger).outcome, Outcome::IdempotencyMismatch);
+    Settlement timedOut = settlement(first.holdId, Settlement::Kind::KeepUnknown, Usd());
+    timedOut.idempotency = request.idempotency;
+    QVERIFY(settle(*m_store, timedOut).ok());
+    QCOMPARE(admit(*m_store, stranger).outcome, Outcome::IdempotencyMismatch);
+    const auto resumed = admit(*m_store, request);
+    QVERIFY(resumed.resumedHold);
+    Settlement done = settlement(resumed.holdId, Settlement::Kind::Charge, Usd::fromDollars(2));
+    done.idempotency = request.idempotency;
+    done.response = StoredResponse {200, {}, "the first run's charge"};
+    QVERIFY(settle(*m_store, done).ok());
+    const auto replay = admit(*m_store, stranger);
+    QCOMPARE(replay.outcome, Outcome::IdempotencyMismatch);
+    QVERIFY(replay.replay.body.empty());
+    QCOMPARE(view(*m_store, "vk_other_run").today.settled, Usd());
+    QCOMPARE(view(*m_store, "vk_other_run").today.held, Usd());
+}
+
+void TestSqliteAdmission::retryWithoutVendorIdempotencyIsANewCall()
+{
+    issue(*m_store, makeKey("vk_poor", Usd::fromMicros(1)));
+    AdmissionRequest request = admission("vk_a", Usd::fromDollars(3));
+    request.idempotency = claim("idem-sms");
+    request.vendorDeduplicates = false;
+    const auto first = admit(*m_store, request);
+    Settlement timedOut = settlement(first.holdId, Settlement::Kind::KeepUnknown, Usd());
+    timedOut.idempotency = request.idempotency;
+    QVERIFY(settle(*m_store, timedOut).ok());
+
+    // The same run with no room: its retry needs its own hold, which does not fit.
+    AdmissionRequest poor = admission("vk_poor", Usd::fromDollars(3));
+    poor.idempotency = request.idempotency;
+    poor.vendorDeduplicates = false;
+    QCOMPARE(admit(*m_store, poor).outcome, Outcome::CapExhausted);
+
+    const auto retry = admit(*m_store, request);
+    QCOMPARE(retry.outcome, Outcome::Admitted);
+    QVERIFY(!retry.resumedHold);
+    QVERIFY(retry.holdId != first.holdId);
+    QCOMPARE(retry.spend.held, Usd::fromDollars(6)); // the unknown hold still counts
+    QCOMPARE(admit(*m_store, request).outcome, Outcome::InFlight);
+}
+
+void TestSqliteAdmission::inFlightRecordsBecomeUnknownAfterACrash()
+{
+    AdmissionRequest request = admission("vk_a", Usd::fromDollars(4));
+    request.idempotency = claim("idem-crash");
+    const auto first = admit(*m_store, request);
+    QCOMPARE(admit(*m_store, request).outcome, Outcome::InFlight);
+
+    std::promise<StoreResult<std::int64_t>> reconciled;
+    m_store->reconcileInterruptedCalls(
+        [&](StoreResult<std::int64_t> result) { reconciled.set_value(std::move(result)); });
+    const auto count = reconciled.get_future().get();
+    QVERIFY(count.ok());
+    QCOMPARE(count.value(), std::int64_t(1));
+
+    const auto retry = admit(*m_store, request);
+    QCOMPARE(retry.outcome, Outcome::Admitted);
+    QVERIFY(retry.resumedHold);
+    QCOMPARE(retry.holdId, first.holdId);
+    QCOMPARE(retry.spend.held, Usd::fromDollars(4));
 }
 
 void TestSqliteAdmission::purgeDropsOldRecordsButKeepsHolds()

@@ -38,6 +38,7 @@ prepare(Vendor vendor, const QByteArray &method, const QByteArray &path,
     request.contentType = contentType.toStdString();
     request.body = body.toStdString();
     request.stripeAccount = stripeAccount.toStdString();
+    request.stripeAccountHeaders = stripeAccount.isEmpty() ? 0 : 1;
     return prepareCall(request, pricing, kAccountSid);
 }
 

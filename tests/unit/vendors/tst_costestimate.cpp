@@ -206,9 +206,13 @@ void TestCostEstimate::twilioMessages_data()
         << qint64(90'000) << "0.09"_ba;
     QTest::newRow("content template")
         << "To=%2B1555&ContentSid=HX123"_ba << qint64(11) << qint64(165'000) << "0.165"_ba;
-    QTest::newRow("agent's smaller MaxPrice kept")
-        << twilioMessage(a.repeated(200), "&MaxPrice=0.01") << qint64(2) << qint64(10'000)
-        << "0.01"_ba;
+    // The agent's MaxPrice is never the hold (issue 11, H1): Twilio bills the segments.
+    QTest::newRow("agent's smaller MaxPrice replaced")
+        << twilioMessage(a.repeated(200), "&MaxPrice=0.01") << qint64(2) << qint64(30'000)
+        << "0.03"_ba;
+    QTest::newRow("agent's tiny MaxPrice on ten segments replaced")
+        << twilioMessage(a.repeated(1530), "&MaxPrice=0.000001") << qint64(10) << qint64(150'000)
+        << "0.15"_ba;
     QTest::newRow("agent's larger MaxPrice replaced")
         << twilioMessage(a, "&MaxPrice=1.00") << qint64(1) << qint64(15'000) << "0.015"_ba;
     QTest::newRow("agent's zero MaxPrice replaced")

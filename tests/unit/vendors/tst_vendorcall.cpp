@@ -214,7 +214,7 @@ void TestVendorCall::paths()
 void TestVendorCall::operationNames()
 {
     const auto catalog = std::get<PreparedCall>(
-        prepare(Vendor::Stripe, "post", "/v1/v1/charges", "amount=100&currency=usd", kForm));
+        prepare(Vendor::Stripe, "POST", "/v1/v1/charges", "amount=100&currency=usd", kForm));
     QVERIFY(catalog.operation);
     QCOMPARE(bytes(catalog.operationName), "charges.create"_ba);
     QCOMPARE(bytes(catalog.method), "POST"_ba);
@@ -333,7 +333,26 @@ void TestVendorCall::fingerprint()
     };
     const std::string base = fingerprintOf("POST", "/v1/charges", "amount=100&currency=usd");
     QCOMPARE(base.size(), std::size_t(64));
-    QCOMPARE(fingerprintOf("post", "/v1/v1/charges", "amount=100&currency=usd"), base);
+    QCOMPARE(fingerprintOf("POST", "/v1/v1/charges", "amount=100&currency=usd"), base);
+    // The scope headers are part of the request: another account is another call.
+    const auto withAccount = [](const QByteArray &account) {
+        return std::get<PreparedCall>(prepare(Vendor::Stripe, "POST", "/v1/charges",
+                                              "amount=100&currency=usd", kForm, {}, testPricing(),
+                                              account))
+            .fingerprint;
+    };
+    QVERIFY(withAccount("acct_1") != base);
+    QVERIFY(withAccount("acct_1") != withAccount("acct_2"));
+    QCOMPARE(withAccount("acct_1"), withAccount("acct_1"));
+
+    // Methods are case-sensitive: "post" is refused, not upper-cased.
+    for (const QByteArray &method : {"post"_ba, "Post"_ba, "PROPFIND"_ba, "PATCH"_ba}) {
+        const auto refused = prepare(Vendor::Stripe, method, "/v1/charges", "amount=1", kForm);
+        QVERIFY2(std::holds_alternative<PrepareError>(refused), describe(refused).c_str());
+        QCOMPARE(std::get<PrepareError>(refused).status, 405);
+        QCOMPARE(std::get<PrepareError>(refused).code, std::string("method_not_allowed"));
+    }
+    QVERIFY(std::holds_alternative<PreparedCall>(prepare(Vendor::Resend, "PATCH", "/domains/d_1")));
     QVERIFY(fingerprintOf("POST", "/v1/charges", "amount=101&currency=usd") != base);
     QVERIFY(fingerprintOf("POST", "/v1/payouts", "amount=100&currency=usd") != base);
     QVERIFY(fingerprintOf("POST", "/v1/charges", "amount=100&currency=usd", "expand[]=x") != base);
