@@ -328,7 +328,8 @@ void DemoLauncher::startServer()
                      upstream, QStringLiteral("--upstream-twilio"), upstream,
                      QStringLiteral("--upstream-resend"), upstream,
                      QStringLiteral("--shutdown-grace-s"), QStringLiteral("2"),
-                     QStringLiteral("--log-level"), QStringLiteral("warn")},
+                     QStringLiteral("--log-level"), QStringLiteral("warn"),
+                     QStringLiteral("--master-key-file"), masterKeyPath()},
                     environment);
 }
 
@@ -593,6 +594,13 @@ QProcessEnvironment DemoLauncher::childEnvironment() const
             environment.remove(name);
     }
     return environment;
+}
+
+// Beside the demo's folder, not in it: keybraked refuses a master key inside the store's
+// directory (a copy of the state would carry the key that decrypts it).
+QString DemoLauncher::masterKeyPath() const
+{
+    return QDir(m_dataDirectory).absolutePath() + QStringLiteral("-master.key");
 }
 
 QString DemoLauncher::storeUrl() const

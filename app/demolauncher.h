@@ -126,6 +126,7 @@ private:
     void stopChildren();
     void checkStopped();
     QProcessEnvironment childEnvironment() const;
+    QString masterKeyPath() const;
     QString storeUrl() const;
 
     ConsoleLauncher *m_console;

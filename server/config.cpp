@@ -4,6 +4,8 @@
 #include "spendcalendar.h"
 #include "vendors/pricing.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <fstream>
 #include <functional>
@@ -45,6 +47,23 @@ ListenAddress requireListen(const std::string &name, const std::string &value)
         throw std::invalid_argument(name + " must be HOST:PORT (for example 127.0.0.1:8080), not \""
                                     + value + "\"");
     return *address;
+}
+
+std::string trimmed(const std::string &text)
+{
+    const auto first = text.find_first_not_of(" \t");
+    if (first == std::string::npos)
+        return {};
+    return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+bool parseBoolean(const std::string &name, const std::string &value)
+{
+    if (value == "1" || value == "true" || value == "yes")
+        return true;
+    if (value == "0" || value == "false" || value == "no")
+        return false;
+    throw std::invalid_argument(name + " must be 1 or 0 (true or false), not \"" + value + "\"");
 }
 
 std::chrono::milliseconds parseMillis(const std::string &name, const std::string &value)
@@ -141,6 +160,43 @@ const std::vector<Setting> &settings()
              c.idleTimeout =
                  std::chrono::seconds(parseUnsigned("KEYBRAKE_IDLE_TIMEOUT_S", v, 3600));
          }},
+        {"KEYBRAKE_HEADER_TIMEOUT_S", "--header-timeout-s",
+         [](Config &c, const std::string &v) {
+             c.headerTimeout =
+                 std::chrono::seconds(parseUnsigned("KEYBRAKE_HEADER_TIMEOUT_S", v, 3600));
+             if (c.headerTimeout.count() == 0)
+                 throw std::invalid_argument("KEYBRAKE_HEADER_TIMEOUT_S must be at least 1");
+         }},
+        {"KEYBRAKE_MAX_CONNECTIONS", "--max-connections",
+         [](Config &c, const std::string &v) {
+             c.maxConnections = parseUnsigned("KEYBRAKE_MAX_CONNECTIONS", v, 10'000'000);
+         }},
+        {"KEYBRAKE_MAX_CONNECTIONS_PER_ADDRESS", "--max-connections-per-address",
+         [](Config &c, const std::string &v) {
+             c.maxConnectionsPerAddress =
+                 parseUnsigned("KEYBRAKE_MAX_CONNECTIONS_PER_ADDRESS", v, 10'000'000);
+         }},
+        {"KEYBRAKE_TLS_CERT", "--tls-cert",
+         [](Config &c, const std::string &v) { c.tlsCertFile = v; }},
+        {"KEYBRAKE_TLS_KEY", "--tls-key",
+         [](Config &c, const std::string &v) { c.tlsKeyFile = v; }},
+        {"KEYBRAKE_ADMIN_HOSTS", "--admin-hosts",
+         [](Config &c, const std::string &v) {
+             c.adminHosts.clear();
+             std::size_t start = 0;
+             while (start <= v.size()) {
+                 const auto comma = std::min(v.find(',', start), v.size());
+                 std::string name = trimmed(v.substr(start, comma - start));
+                 for (char &ch : name)
+                     ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+                 if (!name.empty())
+                     c.adminHosts.push_back(name);
+                 start = comma + 1;
+             }
+             if (c.adminHosts.empty())
+                 throw std::invalid_argument("KEYBRAKE_ADMIN_HOSTS must list host names, as "
+                                             "\"keybrake.internal,10.0.0.5\"");
+         }},
         {"KEYBRAKE_SHUTDOWN_GRACE_S", "--shutdown-grace-s",
          [](Config &c, const std::string &v) {
              c.shutdownGrace =
@@ -152,6 +208,10 @@ const std::vector<Setting> &settings()
          }},
         {"KEYBRAKE_MASTER_KEY_FILE", "--master-key-file",
          [](Config &c, const std::string &v) { c.masterKeyFile = v; }},
+        {"KEYBRAKE_ALLOW_MASTER_KEY_IN_STORE_DIR", "--allow-master-key-in-store-dir",
+         [](Config &c, const std::string &v) {
+             c.allowMasterKeyInStoreDir = parseBoolean("KEYBRAKE_ALLOW_MASTER_KEY_IN_STORE_DIR", v);
+         }},
         {"KEYBRAKE_LOG_LEVEL", "--log-level",
          [](Config &c, const std::string &v) {
              if (v != "debug" && v != "info" && v != "warn" && v != "error")
@@ -227,6 +287,29 @@ void applyConfigFile(Config &config, const std::string &path)
     }
 }
 
+// Where the master key lives when KEYBRAKE_MASTER_KEY_FILE does not say: systemd's credential
+// first (LoadCredential=keybrake-master-key:/etc/keybrake/master.key), then the user's
+// configuration directory. Left empty when neither is known; start-up then refuses.
+void resolveMasterKeyFile(Config &config, const std::map<std::string, std::string> &environment)
+{
+    if (!config.masterKeyFile.empty())
+        return;
+    const auto variable = [&environment](const char *name) {
+        const auto it = environment.find(name);
+        return it == environment.end() ? std::string() : it->second;
+    };
+    if (const std::string credentials = variable("CREDENTIALS_DIRECTORY"); !credentials.empty()) {
+        config.masterKeyFile = credentials + "/keybrake-master-key";
+        config.masterKeyFromCredentials = true;
+        return;
+    }
+    if (const std::string xdg = variable("XDG_CONFIG_HOME"); !xdg.empty() && xdg.front() == '/')
+        config.masterKeyFile = xdg + "/keybrake/master.key";
+    else if (const std::string home = variable("HOME"); !home.empty() && home.front() == '/')
+        config.masterKeyFile = home + "/.config/keybrake/master.key";
+    config.masterKeyImplicit = !config.masterKeyFile.empty();
+}
+
 } // namespace
 
 std::optional<ListenAddress> parseListenAddress(const std::string &text)
@@ -252,8 +335,13 @@ std::map<std::string, std::string> currentEnvironment()
     for (char **entry = environ; entry && *entry; ++entry) {
         const std::string text(*entry);
         const auto equals = text.find('=');
-        if (equals != std::string::npos && text.rfind("KEYBRAKE_", 0) == 0)
-            environment.emplace(text.substr(0, equals), text.substr(equals + 1));
+        if (equals == std::string::npos)
+            continue;
+        const std::string name = text.substr(0, equals);
+        // Besides our own variables, the few that locate the master key's default.
+        if (name.rfind("KEYBRAKE_", 0) == 0 || name == "CREDENTIALS_DIRECTORY"
+            || name == "XDG_CONFIG_HOME" || name == "HOME")
+            environment.emplace(name, text.substr(equals + 1));
     }
     return environment;
 }
@@ -291,6 +379,8 @@ ParsedCommandLine parseCommandLine(int argc, char **argv,
             parsed.config.testClock = true;
         } else if (argument == "--no-bootstrap") {
             parsed.config.noBootstrap = true;
+        } else if (argument == "--allow-master-key-in-store-dir" && !hasValue) {
+            flags.emplace_back(settingByFlag(argument), "1"); // a switch on the command line
         } else if (const Setting *setting = settingByFlag(argument)) {
             flags.emplace_back(setting, takeValue());
         } else if (argument == "--role" || argument == "--name") {
@@ -313,8 +403,10 @@ ParsedCommandLine parseCommandLine(int argc, char **argv,
     }
     for (const auto &[setting, value] : flags)
         setting->apply(parsed.config, value);
-    if (parsed.config.masterKeyFile.empty() && parsed.config.store.rfind("sqlite:", 0) == 0)
-        parsed.config.masterKeyFile = parsed.config.store.substr(7) + ".key";
+    resolveMasterKeyFile(parsed.config, environment);
+    if (parsed.config.tlsCertFile.empty() != parsed.config.tlsKeyFile.empty())
+        throw std::invalid_argument("KEYBRAKE_TLS_CERT and KEYBRAKE_TLS_KEY go together: set both "
+                                    "(PEM certificate chain and private key) or neither");
     return parsed;
 }
 
@@ -361,16 +453,33 @@ users): set them in the environment or the config file (mode 0600).
   --upstream-timeout-ms N         KEYBRAKE_UPSTREAM_TIMEOUT_MS: send to full answer (default 30000)
   --upstream-max-connections N    KEYBRAKE_UPSTREAM_MAX_CONNECTIONS per vendor (default 1024)
   --idle-timeout-s N              KEYBRAKE_IDLE_TIMEOUT_S: keep-alive idle limit (default 60)
+  --header-timeout-s N            KEYBRAKE_HEADER_TIMEOUT_S: a request's whole header (and the TLS
+                                  handshake) must arrive within this (default 10)
+  --max-connections N             KEYBRAKE_MAX_CONNECTIONS: open client connections (default: half
+                                  of RLIMIT_NOFILE, which is raised to its hard limit at start)
+  --max-connections-per-address N KEYBRAKE_MAX_CONNECTIONS_PER_ADDRESS (default: a quarter of the
+                                  above); more get 503 at once
+  --tls-cert FILE                 KEYBRAKE_TLS_CERT: PEM certificate chain; with --tls-key, both
+  --tls-key FILE                  KEYBRAKE_TLS_KEY: listeners speak TLS 1.2+ only; SIGHUP re-reads
+                                  both files (new connections get the new certificate)
+  --admin-hosts LIST              KEYBRAKE_ADMIN_HOSTS: Host names the admin routes answer to
+                                  (default: localhost, 127.0.0.1, ::1 and the listen addresses);
+                                  admin requests with a browser Origin are refused
   --shutdown-grace-s N            KEYBRAKE_SHUTDOWN_GRACE_S: on SIGTERM, how long in-flight
                                   calls may take to finish (default 30)
   --threads N                     KEYBRAKE_THREADS: I/O threads (default: one per core)
   --master-key-file PATH          KEYBRAKE_MASTER_KEY_FILE: 32-byte key sealing replayable
-                                  issuance answers (default: the SQLite path + ".key", created 0600)
+                                  issuance answers, created 0600 when missing (default: systemd's
+                                  $CREDENTIALS_DIRECTORY/keybrake-master-key, else
+                                  ~/.config/keybrake/master.key); refused inside the store's
+                                  directory, where a copy of the state would carry it
+  --allow-master-key-in-store-dir KEYBRAKE_ALLOW_MASTER_KEY_IN_STORE_DIR=1: accept that anyway
   --log-level LEVEL               KEYBRAKE_LOG_LEVEL: debug, info, warn, error (default info)
   --test-clock                    tests only: a settable clock at POST /v1/test/clock (admin role);
                                   refused unless every listener is on loopback
 
-Once it accepts connections it prints "keybraked listening on http://HOST:PORT". SIGTERM or
+Once it accepts connections it prints "keybraked listening on http://HOST:PORT" (https:// with
+TLS). SIGTERM or
 SIGINT stops accepting, lets in-flight calls finish and exits.
 )";
 }

@@ -48,9 +48,26 @@ struct Config
     std::chrono::milliseconds upstreamTimeout {30000};
     std::size_t upstreamMaxConnections = 1024;
     std::chrono::seconds idleTimeout {60};
+    std::chrono::seconds headerTimeout {10}; // a request's header (and TLS handshake) in full
+    std::size_t maxConnections = 0; // 0: derived from RLIMIT_NOFILE at start
+    std::size_t maxConnectionsPerAddress = 0; // 0: a quarter of maxConnections
+    // TLS on both listeners when both are set (PEM files, re-read on SIGHUP).
+    std::string tlsCertFile;
+    std::string tlsKeyFile;
+    // Host names the admin routes answer to (DNS-rebinding defence). Empty: loopback names and
+    // the listeners' own addresses.
+    std::vector<std::string> adminHosts;
     std::chrono::seconds shutdownGrace {30};
     unsigned threads = 0; // 0: one per core
-    std::string masterKeyFile; // default: the SQLite file's path + ".key"
+    // The 32-byte key sealing replayable issuance answers. Resolved by parseCommandLine: the
+    // explicit KEYBRAKE_MASTER_KEY_FILE, else systemd's $CREDENTIALS_DIRECTORY/keybrake-master-key
+    // (LoadCredential=), else ${XDG_CONFIG_HOME:-$HOME/.config}/keybrake/master.key. Never beside
+    // the database: a copy of the state directory must not carry the key that opens it.
+    std::string masterKeyFile;
+    bool masterKeyFromCredentials =
+        false; // read-only: systemd provides it, keybraked never creates it
+    bool masterKeyImplicit = false; // the per-user default, not a path the operator chose
+    bool allowMasterKeyInStoreDir = false; // the operator's explicit override of that refusal
     std::string logLevel = "info";
     bool testClock = false; // exposes POST /v1/test/clock; loopback only
     // --no-bootstrap: never generate (and print) a first admin key; under systemd stdout is the

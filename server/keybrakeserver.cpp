@@ -1,6 +1,7 @@
 #include "keybrakeserver.h"
 
 #include "admin/adminkeyroutes.h"
+#include "http/servertls.h"
 #include "requestlog.h"
 #include "store/sqlitestore.h"
 #include "store/storeawait.h"
@@ -8,12 +9,15 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
 #include <future>
 #include <iostream>
 #include <stdexcept>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
@@ -58,6 +62,29 @@ void reconcileInterruptedCalls(Store &store)
 
 } // namespace
 
+std::size_t raiseOpenFileLimit()
+{
+    rlimit limit {};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return 1024;
+    if (limit.rlim_cur < limit.rlim_max) {
+        rlimit raised = limit;
+        raised.rlim_cur = limit.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &raised) == 0)
+            limit = raised;
+    }
+    return limit.rlim_cur == RLIM_INFINITY ? std::size_t(1) << 20
+                                           : static_cast<std::size_t>(limit.rlim_cur);
+}
+
+std::size_t connectionCapFor(std::size_t openFiles)
+{
+    // Every proxied call in flight holds its client's descriptor and an upstream one; keep 64 for
+    // the store, logs and listeners. Past 65,536 memory, not descriptors, is the limit.
+    const std::size_t usable = openFiles > 96 ? (openFiles - 64) / 2 : 16;
+    return std::min<std::size_t>(usable, 65536);
+}
+
 std::unique_ptr<Store> openStore(const std::string &url)
 {
     if (url.rfind("sqlite:", 0) == 0) {
@@ -75,7 +102,7 @@ std::unique_ptr<Store> openStore(const std::string &url)
                              + "\"");
 }
 
-MasterKey loadOrCreateMasterKey(const std::string &path)
+MasterKey loadOrCreateMasterKey(const std::string &path, bool mayCreate)
 {
     MasterKey key {};
     const int existing = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -87,8 +114,20 @@ MasterKey loadOrCreateMasterKey(const std::string &path)
                                      + " is damaged (it must hold exactly 32 bytes)");
         return key;
     }
+    if (!mayCreate)
+        throw std::runtime_error("the systemd credential " + path
+                                 + " cannot be read: create a 32-byte key (head -c 32 /dev/urandom "
+                                   ">/etc/keybrake/master.key) and add "
+                                   "LoadCredential=keybrake-master-key:/etc/keybrake/master.key "
+                                   "to the unit");
     key = randomMasterKey();
+    std::error_code ignored;
+    const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty() && std::filesystem::create_directories(parent, ignored))
+        std::filesystem::permissions(parent, std::filesystem::perms::owner_all, ignored);
     const int created = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (created < 0 && errno == EEXIST)
+        return loadOrCreateMasterKey(path, false); // another process created it just now
     if (created < 0)
         throw std::runtime_error("cannot create the master key file " + path + ": "
                                  + std::strerror(errno));
@@ -101,9 +140,50 @@ MasterKey loadOrCreateMasterKey(const std::string &path)
     return key;
 }
 
+void checkMasterKeyPlace(const Config &config)
+{
+    namespace fs = std::filesystem;
+    if (config.masterKeyFile.empty())
+        throw std::runtime_error("no place for the master key: set KEYBRAKE_MASTER_KEY_FILE to a "
+                                 "path outside the store's directory (or run under systemd with "
+                                 "LoadCredential=keybrake-master-key:PATH)");
+    if (config.store.rfind("sqlite:", 0) != 0 || config.allowMasterKeyInStoreDir)
+        return;
+    std::error_code error;
+    const fs::path storeDir =
+        fs::weakly_canonical(fs::absolute(config.store.substr(7)), error).parent_path();
+    const fs::path keyDir =
+        fs::weakly_canonical(fs::absolute(config.masterKeyFile), error).parent_path();
+    if (error)
+        return; // an unreadable path fails clearly when the key is opened
+    // Below the store's directory counts as inside (a copy of it is recursive), except for the
+    // per-user default (~/.config/keybrake) when the store merely sits in the home directory.
+    const auto [storeEnd, keyEnd] =
+        std::mismatch(storeDir.begin(), storeDir.end(), keyDir.begin(), keyDir.end());
+    const bool inside =
+        storeEnd == storeDir.end() && (!config.masterKeyImplicit || keyEnd == keyDir.end());
+    if (inside)
+        throw std::runtime_error(
+            "the master key file " + config.masterKeyFile + " is inside the store's directory "
+            + storeDir.string()
+            + ", so a copy of that directory would carry the key that decrypts it: put the key "
+              "elsewhere with KEYBRAKE_MASTER_KEY_FILE (or systemd's LoadCredential), or accept "
+              "this explicitly with --allow-master-key-in-store-dir");
+    // Before 0.1.1 the key defaulted to the database path + ".key". Making a new one would
+    // silently orphan the sealed answers; say where the old one is instead.
+    const std::string oldDefault = config.store.substr(7) + ".key";
+    if (fs::exists(oldDefault, error) && !fs::exists(config.masterKeyFile, error))
+        throw std::runtime_error("the master key is beside the database at " + oldDefault
+                                 + ", where a copy of the state directory would carry it: move it "
+                                   "out (mv "
+                                 + oldDefault + " " + config.masterKeyFile
+                                 + ") or name it with KEYBRAKE_MASTER_KEY_FILE");
+}
+
 KeybrakeServer::KeybrakeServer(Config config)
     : m_config(std::move(config))
     , m_signals(m_io, SIGTERM, SIGINT)
+    , m_reloadSignal(m_io, SIGHUP)
     , m_purgeTimer(m_io)
     , m_expiryTimer(m_io)
 {
@@ -135,9 +215,9 @@ void KeybrakeServer::start()
     m_store->setEventSink([events = m_events.get()](std::vector<StoredEvent> batch) {
         events->publish(std::move(batch));
     });
-    MasterKey masterKey {};
-    if (!m_config.masterKeyFile.empty())
-        masterKey = loadOrCreateMasterKey(m_config.masterKeyFile);
+    checkMasterKeyPlace(m_config);
+    const MasterKey masterKey =
+        loadOrCreateMasterKey(m_config.masterKeyFile, !m_config.masterKeyFromCredentials);
     Pricing pricing;
     pricing.usdPerUnit = m_config.fxRates;
     pricing.resendEmail = m_config.resendEmailPrice;
@@ -177,6 +257,13 @@ void KeybrakeServer::start()
 
     http::ServerLimits limits;
     limits.idleTimeout = m_config.idleTimeout;
+    limits.headerTimeout = m_config.headerTimeout;
+    const std::size_t openFiles = raiseOpenFileLimit();
+    limits.maxConnections =
+        m_config.maxConnections ? m_config.maxConnections : connectionCapFor(openFiles);
+    limits.maxConnectionsPerAddress = m_config.maxConnectionsPerAddress
+        ? m_config.maxConnectionsPerAddress
+        : std::max<std::size_t>(8, limits.maxConnections / 4);
     m_http = std::make_unique<http::HttpServer>(
         m_io, limits,
         [this](http::Request request, http::RequestContext connection) {
@@ -186,6 +273,10 @@ void KeybrakeServer::start()
                std::string_view message) {
             return m_router->errorResponse(target, status, code, message);
         });
+    if (!m_config.tlsCertFile.empty())
+        m_http->setTlsContext(
+            http::makeServerTlsContext(m_config.tlsCertFile, m_config.tlsKeyFile));
+    const std::string scheme = m_config.tlsCertFile.empty() ? "http://" : "https://";
     m_metrics.pendingStoreWrites = [this] { return m_store->pendingWrites(); };
     m_metrics.openConnections = [this] { return m_http->openConnections(); };
     m_metrics.activeRequests = [this] { return m_http->activeRequests(); };
@@ -198,7 +289,7 @@ void KeybrakeServer::start()
                                  + std::to_string(m_config.listen.port) + ": "
                                  + error.code().message());
     }
-    std::cout << "keybraked listening on http://" << m_mainEndpoint.address().to_string() << ":"
+    std::cout << "keybraked listening on " << scheme << m_mainEndpoint.address().to_string() << ":"
               << m_mainEndpoint.port() << std::endl;
     if (m_config.adminListen) {
         asio::ip::tcp::endpoint admin;
@@ -209,14 +300,19 @@ void KeybrakeServer::start()
                                      + std::to_string(m_config.adminListen->port) + ": "
                                      + error.code().message());
         }
-        std::cout << "keybraked admin listening on http://" << admin.address().to_string() << ":"
+        std::cout << "keybraked admin listening on " << scheme << admin.address().to_string() << ":"
                   << admin.port() << std::endl;
     }
     logInfo("keybraked started",
             {{"version", kServerVersion},
              {"store", m_store->kind()},
              {"spend_timezone", m_config.spendTimezone},
-             {"test_clock", m_config.testClock}});
+             {"test_clock", m_config.testClock},
+             {"tls", !m_config.tlsCertFile.empty()},
+             {"open_files", static_cast<std::int64_t>(openFiles)},
+             {"max_connections", static_cast<std::int64_t>(limits.maxConnections)},
+             {"max_connections_per_address",
+              static_cast<std::int64_t>(limits.maxConnectionsPerAddress)}});
 
     m_signals.async_wait([this](boost::system::error_code error, int) {
         if (!error)
@@ -224,6 +320,28 @@ void KeybrakeServer::start()
     });
     schedulePurge();
     scheduleExpiry();
+    awaitReload();
+}
+
+void KeybrakeServer::awaitReload()
+{
+    m_reloadSignal.async_wait([this](boost::system::error_code error, int) {
+        if (error)
+            return;
+        if (!m_config.tlsCertFile.empty()) {
+            // A bad file leaves the running certificate in place: a reload never takes TLS down.
+            try {
+                m_http->setTlsContext(
+                    http::makeServerTlsContext(m_config.tlsCertFile, m_config.tlsKeyFile));
+                logInfo("SIGHUP: TLS certificate and key re-read; new connections use them",
+                        {{"cert", m_config.tlsCertFile}});
+            } catch (const std::exception &failure) {
+                logError("SIGHUP: the TLS certificate was not reloaded; the previous one stays",
+                         {{"error", failure.what()}});
+            }
+        }
+        awaitReload();
+    });
 }
 
 void KeybrakeServer::bootstrapAdminKey()
@@ -287,6 +405,7 @@ void KeybrakeServer::scheduleExpiry()
         if (error)
             return;
         m_store->expireKeys(m_clock->now(), [](StoreResult<std::int64_t>) {});
+        m_proxy->flushInvalidKeyAudit();
         scheduleExpiry();
     });
 }
@@ -320,8 +439,10 @@ void KeybrakeServer::beginShutdown()
              {"active_requests", static_cast<std::int64_t>(m_http->activeRequests())}});
     boost::system::error_code ignored;
     m_signals.cancel(ignored);
+    m_reloadSignal.cancel(ignored);
     m_purgeTimer.cancel();
     m_expiryTimer.cancel();
+    m_proxy->flushInvalidKeyAudit(true);
     m_http->shutdown(m_config.shutdownGrace, [this] {
         // Every connection is closed; the upstream pools' idle sockets are the only work left.
         asio::post(m_io, [this] { m_io.stop(); });

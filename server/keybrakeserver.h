@@ -44,6 +44,7 @@ private:
     void schedulePurge();
     void scheduleExpiry();
     void beginShutdown();
+    void awaitReload(); // SIGHUP: re-read the TLS certificate and key
 
     Config m_config;
     boost::asio::io_context m_io;
@@ -58,15 +59,24 @@ private:
     std::unique_ptr<Router> m_router;
     std::unique_ptr<http::HttpServer> m_http;
     boost::asio::signal_set m_signals;
+    boost::asio::signal_set m_reloadSignal;
     boost::asio::steady_timer m_purgeTimer;
     boost::asio::steady_timer m_expiryTimer;
     boost::asio::ip::tcp::endpoint m_mainEndpoint;
     std::atomic<bool> m_stopping {false};
 };
 
+// Raises the soft RLIMIT_NOFILE to the hard limit; returns the limit in force.
+std::size_t raiseOpenFileLimit();
+// The client connection cap a descriptor limit allows (each call may also hold an upstream one).
+std::size_t connectionCapFor(std::size_t openFiles);
 // Opens the store a KEYBRAKE_STORE URL names. Throws std::runtime_error when it cannot.
 std::unique_ptr<Store> openStore(const std::string &url);
-// Reads the 32-byte master key from `path`, creating it (mode 0600) when missing.
-MasterKey loadOrCreateMasterKey(const std::string &path);
+// Reads the 32-byte master key from `path`, creating it (mode 0600, its directory 0700) when
+// missing and `mayCreate` (not for a systemd credential, which systemd provides read-only).
+MasterKey loadOrCreateMasterKey(const std::string &path, bool mayCreate = true);
+// Throws std::runtime_error when the master key would sit inside the SQLite store's directory
+// (unless config.allowMasterKeyInStoreDir) or has no place at all.
+void checkMasterKeyPlace(const Config &config);
 
 } // namespace keybrake

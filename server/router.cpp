@@ -29,6 +29,12 @@ Router::Router(ServerContext &context, AdminApi &admin, Proxy &proxy, bool separ
     , m_admin(admin)
     , m_proxy(proxy)
     , m_separateAdminListener(separateAdminListener)
+    , m_adminHosts(!context.config.adminHosts.empty()
+                       ? context.config.adminHosts
+                       : http::AdminHostCheck::defaultNames({context.config.listen.host,
+                                                             context.config.adminListen
+                                                                 ? context.config.adminListen->host
+                                                                 : context.config.listen.host}))
 {
 }
 
@@ -59,13 +65,17 @@ awaitable<http::Response> Router::route(http::Request request,
     if (!adminListener || !m_separateAdminListener) {
         if (auto proxied = proxyRoute(target)) {
             co_return co_await m_proxy.handle(std::move(request), proxied->first,
-                                              std::move(proxied->second), requestId);
+                                              std::move(proxied->second), requestId,
+                                              connection.remote.address().to_string());
         }
     }
     if (m_separateAdminListener && !adminListener)
         co_return http::adminError(404, "not_found",
                                    "This listener serves the proxy routes only; the admin API is "
                                    "on the admin listener.");
+    // Everything below is the admin side (the admin API and /metrics): not for web pages.
+    if (auto refusal = m_adminHosts.check(request))
+        co_return http::adminError(refusal->status, refusal->code, refusal->message);
     if (path == "/metrics") {
         http::Response response {bhttp::status::ok, 11};
         response.set(bhttp::field::content_type, "text/plain; version=0.0.4; charset=utf-8");

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "admin/adminapi.h"
+#include "http/admissionhost.h"
 #include "http/httpserver.h"
 #include "proxy/proxy.h"
 #include "servercontext.h"
@@ -35,6 +36,7 @@ private:
     AdminApi &m_admin;
     Proxy &m_proxy;
     bool m_separateAdminListener;
+    http::AdminHostCheck m_adminHosts;
 };
 
 // "/stripe/v1/charges" → Stripe and "/v1/charges"; nullopt for a path that is not a proxy route.

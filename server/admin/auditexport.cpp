@@ -53,10 +53,59 @@ constexpr std::array<std::string_view, 29> kColumns {
     "detail",
 };
 
-// One field, quoted by libcsv when it holds a comma, quote, CR or LF (RFC 4180), or when
-// leading or trailing spaces would otherwise be lost by some readers.
-void appendField(std::string &out, std::string_view value)
+// A plain decimal number ("-12", "0.0004"): spreadsheets read it as a number, never a formula.
+bool isNumber(std::string_view value)
 {
+    std::size_t i = 0;
+    if (i < value.size() && (value[i] == '-' || value[i] == '+'))
+        ++i;
+    bool digits = false;
+    bool dot = false;
+    for (; i < value.size(); ++i) {
+        const char c = value[i];
+        if (c >= '0' && c <= '9')
+            digits = true;
+        else if (c == '.' && !dot)
+            dot = true;
+        else
+            return false;
+    }
+    return digits;
+}
+
+// Text a spreadsheet would run as a formula when the file is opened (CSV injection): key names,
+// labels, paths and Idempotency-Keys come from agents and even from unauthenticated callers.
+// Numbers stay untouched, as the console's own CSV does (models/csvtext.cpp).
+bool looksLikeFormula(std::string_view value)
+{
+    if (value.empty())
+        return false;
+    switch (value.front()) {
+    case '=':
+    case '+':
+    case '-':
+    case '@':
+    case '\t':
+    case '\r':
+        return !isNumber(value);
+    default:
+        return false;
+    }
+}
+
+// One field, quoted by libcsv when it holds a comma, quote, CR or LF (RFC 4180), or when
+// leading or trailing spaces would otherwise be lost by some readers; a formula-looking text
+// cell gets a leading apostrophe first, which spreadsheets show as text.
+void appendField(std::string &out, std::string_view field)
+{
+    std::string defused;
+    std::string_view value = field;
+    if (looksLikeFormula(field)) {
+        defused.reserve(field.size() + 1);
+        defused += '\'';
+        defused += field;
+        value = defused;
+    }
     const bool plain = value.find_first_of(",\"\r\n") == std::string_view::npos
         && (value.empty() || (value.front() != ' ' && value.back() != ' '));
     if (plain) {

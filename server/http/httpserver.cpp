@@ -1,8 +1,11 @@
 #include "http/httpserver.h"
 
+#include "http/httpstream.h"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -33,43 +36,56 @@ constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
 class HttpServer::Session : public std::enable_shared_from_this<HttpServer::Session>
 {
 public:
-    Session(HttpServer &server, tcp::socket socket, std::string listenerName)
+    Session(HttpServer &server, tcp::socket socket, std::string listenerName,
+            std::shared_ptr<asio::ssl::context> tls)
         : m_server(server)
-        , m_stream(std::move(socket))
+        , m_stream(std::move(socket), std::move(tls))
         , m_listenerName(std::move(listenerName))
     {
+        boost::system::error_code ignored;
+        m_address = m_stream.socket().remote_endpoint(ignored).address();
     }
 
     asio::awaitable<void> run();
-    void setOverLimit(bool overLimit) { m_overLimit = overLimit; }
+    enum class Refusal { None, ServerFull, AddressFull };
+    void setRefusal(Refusal refusal) { m_refusal = refusal; }
+    const asio::ip::address &address() const { return m_address; }
 
     // Called from any thread during shutdown: an idle connection is closed at once, a busy one
     // closes after answering.
     void closeIfIdle()
     {
         asio::post(m_stream.get_executor(), [self = shared_from_this()] {
-            if (self->m_idle)
-                self->m_stream.socket().close();
+            if (self->m_idle) {
+                boost::system::error_code ignored;
+                self->m_stream.socket().close(ignored);
+            }
         });
     }
 
     void forceClose()
     {
-        asio::post(m_stream.get_executor(),
-                   [self = shared_from_this()] { self->m_stream.socket().close(); });
+        asio::post(m_stream.get_executor(), [self = shared_from_this()] {
+            boost::system::error_code ignored;
+            self->m_stream.socket().close(ignored);
+        });
     }
 
 private:
     asio::awaitable<bool> answerError(std::string_view target, unsigned status,
                                       std::string_view code, std::string_view message);
     asio::awaitable<void> lingerAfterError();
+    asio::awaitable<bool> awaitNextRequest(beast::flat_buffer &buffer, bool first);
+    asio::awaitable<void> closeConnection();
 
     HttpServer &m_server;
-    beast::tcp_stream m_stream;
+    HttpStream m_stream;
     std::string m_listenerName;
+    asio::ip::address m_address;
     bool m_idle = true; // touched only on the session's strand
-    bool m_overLimit = false;
+    Refusal m_refusal = Refusal::None;
     bool m_answeredError = false; // the connection ends with a refusal the client may not expect
+    bool m_handshakeDone = false;
 };
 
 asio::awaitable<bool> HttpServer::Session::answerError(std::string_view target, unsigned status,
@@ -79,7 +95,7 @@ asio::awaitable<bool> HttpServer::Session::answerError(std::string_view target, 
     Response response = m_server.m_errorBody(target, status, code, message);
     response.keep_alive(false);
     response.prepare_payload();
-    m_stream.expires_after(m_server.m_limits.writeTimeout);
+    m_stream.tcp().expires_after(m_server.m_limits.writeTimeout);
     co_await bhttp::async_write(m_stream, response, kAsTuple);
     m_answeredError = true;
     co_return false;
@@ -95,7 +111,7 @@ asio::awaitable<void> HttpServer::Session::lingerAfterError()
     m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
     std::array<char, 16 * 1024> scratch {};
     std::size_t discarded = 0;
-    m_stream.expires_after(std::chrono::seconds(2));
+    m_stream.tcp().expires_after(std::chrono::seconds(2));
     while (discarded < 4 * 1024 * 1024) {
         auto [error, read] = co_await m_stream.async_read_some(asio::buffer(scratch), kAsTuple);
         if (error)
@@ -104,20 +120,61 @@ asio::awaitable<void> HttpServer::Session::lingerAfterError()
     }
 }
 
+// A kept-alive connection may wait idleTimeout for its next request; once a request has begun (and
+// on a new connection from the start, TLS handshake included) the whole header must arrive within
+// headerTimeout. So a client that trickles a header byte by byte (slowloris) holds a connection
+// for headerTimeout at most. False when the connection should end.
+asio::awaitable<bool> HttpServer::Session::awaitNextRequest(beast::flat_buffer &buffer, bool first)
+{
+    const auto &limits = m_server.m_limits;
+    if (first || buffer.size() > 0)
+        co_return true;
+    m_stream.tcp().expires_after(limits.idleTimeout);
+    auto [error, read] = co_await m_stream.async_read_some(buffer.prepare(4096), kAsTuple);
+    buffer.commit(read);
+    co_return !error;
+}
+
+asio::awaitable<void> HttpServer::Session::closeConnection()
+{
+    boost::system::error_code ignored;
+    if (auto *tls = m_stream.tls(); tls && m_handshakeDone) {
+        // close_notify, briefly: a client that reads to the end of the stream then sees a clean
+        // end.
+        m_stream.tcp().expires_after(std::chrono::seconds(2));
+        co_await tls->async_shutdown(kAsTuple);
+    }
+    m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    m_stream.socket().close(ignored);
+}
+
 asio::awaitable<void> HttpServer::Session::run()
 {
     const auto &limits = m_server.m_limits;
     beast::flat_buffer buffer;
     boost::system::error_code ignored;
     RequestContext context {m_stream.socket().remote_endpoint(ignored), m_listenerName};
-    if (m_overLimit) {
+    m_stream.tcp().expires_after(limits.headerTimeout);
+    if (auto *tls = m_stream.tls()) {
+        auto [handshakeError] =
+            co_await tls->async_handshake(asio::ssl::stream_base::server, kAsTuple);
+        if (handshakeError) {
+            m_stream.socket().close(ignored);
+            co_return;
+        }
+        m_handshakeDone = true;
+    }
+    if (m_refusal != Refusal::None) {
         co_await answerError({}, 503, "too_many_connections",
-                             "The server has too many open connections; retry shortly.");
-        m_stream.socket().close(ignored);
+                             m_refusal == Refusal::AddressFull
+                                 ? "Too many open connections from this address; close some or "
+                                   "retry shortly."
+                                 : "The server has too many open connections; retry shortly.");
+        co_await closeConnection();
         co_return;
     }
 
-    for (;;) {
+    for (bool first = true;; first = false) {
         bhttp::request_parser<bhttp::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(limits.headerLimit));
         parser.body_limit(limits.bodyLimit);
@@ -125,14 +182,18 @@ asio::awaitable<void> HttpServer::Session::run()
         m_idle = true;
         if (m_server.shuttingDown())
             break;
-        m_stream.expires_after(limits.idleTimeout);
+        if (!co_await awaitNextRequest(buffer, first))
+            break;
+        m_idle = false;
+        if (!first)
+            m_stream.tcp().expires_after(limits.headerTimeout);
         auto [headerError, headerBytes] =
             co_await bhttp::async_read_header(m_stream, buffer, parser, kAsTuple);
-        m_idle = false;
         if (headerError == bhttp::error::end_of_stream || headerError == beast::error::timeout
             || headerError == asio::error::operation_aborted
             || headerError == asio::error::connection_reset || headerError == asio::error::eof
-            || headerError == asio::error::bad_descriptor)
+            || headerError == asio::error::bad_descriptor
+            || headerError == asio::ssl::error::stream_truncated)
             break;
         // The parser checks a Content-Length against the body limit while it reads the header,
         // so an announced body over 1 MiB fails here, before any of it is read.
@@ -159,12 +220,12 @@ asio::awaitable<void> HttpServer::Session::run()
         }
         if (bhttp::token_list(parser.get()[bhttp::field::expect]).exists("100-continue")) {
             bhttp::response<bhttp::empty_body> proceed {bhttp::status::continue_, 11};
-            m_stream.expires_after(limits.writeTimeout);
+            m_stream.tcp().expires_after(limits.writeTimeout);
             auto [continueError, n] = co_await bhttp::async_write(m_stream, proceed, kAsTuple);
             if (continueError)
                 break;
         }
-        m_stream.expires_after(limits.bodyTimeout);
+        m_stream.tcp().expires_after(limits.bodyTimeout);
         auto [bodyError, bodyBytes] =
             co_await bhttp::async_read(m_stream, buffer, parser, kAsTuple);
         if (bodyError == bhttp::error::body_limit) {
@@ -174,13 +235,14 @@ asio::awaitable<void> HttpServer::Session::run()
         }
         if (bodyError == beast::error::timeout || bodyError == asio::error::operation_aborted
             || bodyError == asio::error::connection_reset || bodyError == asio::error::eof
-            || bodyError == bhttp::error::partial_message)
+            || bodyError == bhttp::error::partial_message
+            || bodyError == asio::ssl::error::stream_truncated)
             break;
         if (bodyError) {
             co_await answerError(target, 400, "bad_request", "The request body could not be read.");
             break;
         }
-        m_stream.expires_never();
+        m_stream.tcp().expires_never();
 
         Request request = parser.release();
         const bool keepAlive = request.keep_alive();
@@ -209,18 +271,17 @@ asio::awaitable<void> HttpServer::Session::run()
         }
         response.keep_alive(keepAlive && !m_server.shuttingDown());
         response.prepare_payload();
-        m_stream.expires_after(limits.writeTimeout);
+        m_stream.tcp().expires_after(limits.writeTimeout);
         auto [writeError, written] = co_await bhttp::async_write(m_stream, response, kAsTuple);
         if (writeError || !response.keep_alive())
             break;
     }
-    if (m_answeredError)
+    if (m_answeredError && !m_stream.tls())
         co_await lingerAfterError();
-    m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    m_stream.socket().close(ignored);
+    co_await closeConnection();
 }
 
-ResponseStream::ResponseStream(beast::tcp_stream &stream, std::chrono::seconds writeTimeout,
+ResponseStream::ResponseStream(HttpStream &stream, std::chrono::seconds writeTimeout,
                                const std::atomic<bool> &serverClosing)
     : m_stream(stream)
     , m_writeTimeout(writeTimeout)
@@ -235,9 +296,9 @@ asio::awaitable<bool> ResponseStream::begin(bhttp::response_header<> header)
     response.version(11);
     response.chunked(true);
     bhttp::response_serializer<bhttp::empty_body> serializer(response);
-    m_stream.expires_after(m_writeTimeout);
+    m_stream.tcp().expires_after(m_writeTimeout);
     auto [error, written] = co_await bhttp::async_write_header(m_stream, serializer, kAsTuple);
-    m_stream.expires_never();
+    m_stream.tcp().expires_never();
     m_failed = static_cast<bool>(error);
     co_return !m_failed;
 }
@@ -246,10 +307,10 @@ asio::awaitable<bool> ResponseStream::write(std::string_view data)
 {
     if (m_failed || data.empty())
         co_return !m_failed;
-    m_stream.expires_after(m_writeTimeout);
+    m_stream.tcp().expires_after(m_writeTimeout);
     auto [error, written] = co_await asio::async_write(
         m_stream, bhttp::make_chunk(asio::const_buffer(data.data(), data.size())), kAsTuple);
-    m_stream.expires_never();
+    m_stream.tcp().expires_never();
     m_failed = static_cast<bool>(error);
     co_return !m_failed;
 }
@@ -258,10 +319,10 @@ asio::awaitable<void> ResponseStream::end()
 {
     if (m_failed || m_ended)
         co_return;
-    m_stream.expires_after(m_writeTimeout);
+    m_stream.tcp().expires_after(m_writeTimeout);
     auto [error, written] =
         co_await asio::async_write(m_stream, bhttp::make_chunk_last(), kAsTuple);
-    m_stream.expires_never();
+    m_stream.tcp().expires_never();
     m_failed = static_cast<bool>(error);
     m_ended = true;
 }
@@ -328,12 +389,22 @@ asio::awaitable<void> HttpServer::acceptLoop(std::shared_ptr<tcp::acceptor> acce
         boost::system::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
         auto executor = socket.get_executor();
-        auto session = std::make_shared<Session>(*this, std::move(socket), listenerName);
+        std::shared_ptr<Session> session;
         {
             std::lock_guard lock(m_mutex);
-            // Over the limit the connection is still served, but only with a 503 and a close:
+            session =
+                std::make_shared<Session>(*this, std::move(socket), listenerName, m_tlsContext);
+            // Over a limit the connection is still served, but only with a 503 and a close:
             // a clear answer instead of a growing accept queue.
-            session->setOverLimit(m_sessions.size() >= m_limits.maxConnections);
+            const std::size_t perAddress = m_limits.maxConnectionsPerAddress
+                ? m_limits.maxConnectionsPerAddress
+                : std::max<std::size_t>(8, m_limits.maxConnections / 4);
+            std::size_t &fromAddress = m_connectionsPerAddress[session->address()];
+            if (m_sessions.size() >= m_limits.maxConnections)
+                session->setRefusal(Session::Refusal::ServerFull);
+            else if (fromAddress >= perAddress)
+                session->setRefusal(Session::Refusal::AddressFull);
+            ++fromAddress;
             m_sessions.insert(session);
         }
         Session *raw = session.get();
@@ -348,6 +419,9 @@ void HttpServer::sessionFinished(Session *session)
         std::lock_guard lock(m_mutex);
         for (auto it = m_sessions.begin(); it != m_sessions.end(); ++it) {
             if (it->get() == session) {
+                if (auto count = m_connectionsPerAddress.find(session->address());
+                    count != m_connectionsPerAddress.end() && --count->second == 0)
+                    m_connectionsPerAddress.erase(count);
                 m_sessions.erase(it);
                 break;
             }
@@ -401,6 +475,18 @@ void HttpServer::maybeFinishShutdown()
     if (m_graceTimer)
         m_graceTimer->cancel();
     done();
+}
+
+void HttpServer::setTlsContext(std::shared_ptr<asio::ssl::context> context)
+{
+    std::lock_guard lock(m_mutex);
+    m_tlsContext = std::move(context);
+}
+
+bool HttpServer::tlsEnabled() const
+{
+    std::lock_guard lock(m_mutex);
+    return m_tlsContext != nullptr;
 }
 
 std::size_t HttpServer::openConnections() const

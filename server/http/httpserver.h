@@ -3,6 +3,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
@@ -11,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -20,6 +22,8 @@
 
 namespace keybrake::http {
 
+class HttpStream;
+
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
@@ -27,10 +31,16 @@ struct ServerLimits
 {
     std::size_t headerLimit = 16 * 1024;
     std::uint64_t bodyLimit = 1024 * 1024; // larger bodies get 413 body_too_large
-    std::chrono::seconds idleTimeout {60}; // waiting for (and reading) the next request's header
+    std::chrono::seconds idleTimeout {60}; // waiting for a kept-alive connection's next request
+    // From a new connection (or a kept-alive one's first byte) to the end of the request's header,
+    // TLS handshake included: a slowloris client holds a connection this long at most.
+    std::chrono::seconds headerTimeout {10};
     std::chrono::seconds bodyTimeout {30}; // reading a request body once its header arrived
     std::chrono::seconds writeTimeout {30};
     std::size_t maxConnections = 20000;
+    // Open connections from one source address; the rest are refused with 503 at once, so one
+    // client cannot take every connection. 0: a quarter of maxConnections (at least 8).
+    std::size_t maxConnectionsPerAddress = 0;
 };
 
 // A response whose body is produced while it is sent, in chunks: CSV exports and server-sent
@@ -38,7 +48,7 @@ struct ServerLimits
 class ResponseStream
 {
 public:
-    ResponseStream(boost::beast::tcp_stream &stream, std::chrono::seconds writeTimeout,
+    ResponseStream(HttpStream &stream, std::chrono::seconds writeTimeout,
                    const std::atomic<bool> &serverClosing);
 
     // Sends the status and header with Transfer-Encoding: chunked. False when the client is gone.
@@ -62,7 +72,7 @@ public:
     void stopWatchingHangUp();
 
 private:
-    boost::beast::tcp_stream &m_stream;
+    HttpStream &m_stream;
     std::chrono::seconds m_writeTimeout;
     const std::atomic<bool> &m_serverClosing;
     bool m_begun = false;
@@ -116,6 +126,11 @@ public:
     // after `grace`, when the stragglers are cut off.
     void shutdown(std::chrono::milliseconds grace, std::function<void()> done);
 
+    // TLS for connections accepted from now on (both listeners); nullptr: plain HTTP. Connections
+    // already open keep the context they began with. Safe from any thread (SIGHUP reloads).
+    void setTlsContext(std::shared_ptr<boost::asio::ssl::context> context);
+    bool tlsEnabled() const;
+
     std::size_t openConnections() const;
     std::size_t activeRequests() const;
     bool shuttingDown() const { return m_shuttingDown.load(); }
@@ -136,6 +151,8 @@ private:
 
     mutable std::mutex m_mutex;
     std::unordered_set<std::shared_ptr<Session>> m_sessions;
+    std::map<boost::asio::ip::address, std::size_t> m_connectionsPerAddress;
+    std::shared_ptr<boost::asio::ssl::context> m_tlsContext;
     std::atomic<bool> m_shuttingDown {false};
     std::atomic<std::size_t> m_activeRequests {0};
     std::function<void()> m_shutdownDone;

@@ -8,6 +8,7 @@
 #include "vendors/refusalbody.h"
 
 #include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
 
 #include <algorithm>
@@ -29,6 +30,7 @@ struct Proxy::Call
     const http::Request &request;
     AuditEntry audit;
     std::string keyId;
+    std::string source; // the client's address
 };
 
 namespace {
@@ -165,7 +167,8 @@ std::vector<std::pair<std::string, std::string>> Proxy::credentialHeaders(Vendor
 }
 
 awaitable<http::Response> Proxy::handle(http::Request request, Vendor vendor,
-                                        std::string vendorTarget, std::string requestId)
+                                        std::string vendorTarget, std::string requestId,
+                                        std::string source)
 {
     Call call {vendor,
                std::move(requestId),
@@ -176,6 +179,7 @@ awaitable<http::Response> Proxy::handle(http::Request request, Vendor vendor,
                {},
                {}};
     call.window = m_context.calendar.windowAt(call.now);
+    call.source = std::move(source);
     const auto question = vendorTarget.find('?');
     const std::string rawPath = vendorTarget.substr(0, question);
     call.audit.ts = call.now;
@@ -573,6 +577,17 @@ awaitable<http::Response> Proxy::refuse(Call &call, unsigned status, Verdict ver
     call.audit.httpStatus = static_cast<int>(status);
     call.audit.latencyMs = millisSince(call.started);
     Store &store = m_context.store;
+    if (verdict == Verdict::DeniedInvalidKey && call.keyId.empty()) {
+        // Anyone can send these: one row per source, reason and minute, the rest counted.
+        json::object source;
+        source["source"] = call.source;
+        call.audit.detail = json::serialize(source);
+        if (!m_invalidKeyAudit.note(call.source, call.audit, call.now)) {
+            auto response = refusalResponse(call, status, code, message, details, std::nullopt);
+            finish(call, response, verdict);
+            co_return response;
+        }
+    }
     AuditEntry entry = call.audit;
     const SpendWindow window = call.window;
     auto written = co_await awaitStore<std::string>(
@@ -608,6 +623,16 @@ http::Response Proxy::refusalResponse(Call &call, unsigned status, std::string_v
     if (status == 401)
         response.set(bhttp::field::www_authenticate, "Bearer realm=\"keybrake\"");
     return response;
+}
+
+void Proxy::flushInvalidKeyAudit(bool everything)
+{
+    const TimePoint now = m_context.clock.now();
+    for (const auto &summary : m_invalidKeyAudit.takeFinished(now, everything)) {
+        m_context.store.recordRefusal(InvalidKeyAudit::summaryRow(summary, now),
+                                      m_context.calendar.windowAt(now),
+                                      [](StoreResult<std::string>) {});
+    }
 }
 
 void Proxy::finish(Call &call, http::Response &response, Verdict verdict)

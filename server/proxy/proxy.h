@@ -2,6 +2,7 @@
 
 #include "http/httpserver.h"
 #include "net/upstreamclient.h"
+#include "proxy/invalidkeyaudit.h"
 #include "servercontext.h"
 #include "vendors/vendorcall.h"
 
@@ -23,8 +24,14 @@ public:
     Proxy(ServerContext &context, std::array<std::unique_ptr<UpstreamClient>, 3> upstreams);
 
     // `vendorTarget` is the request target after the "/stripe", "/twilio" or "/resend" prefix.
+    // `source` is the client's address, for the aggregated audit of unknown vault keys.
     boost::asio::awaitable<http::Response> handle(http::Request request, Vendor vendor,
-                                                  std::string vendorTarget, std::string requestId);
+                                                  std::string vendorTarget, std::string requestId,
+                                                  std::string source = {});
+
+    // Writes the summary rows of unknown-key refusals whose minute is over (all, when
+    // `everything`: at shutdown). Called every second by the server.
+    void flushInvalidKeyAudit(bool everything = false);
 
     const UpstreamClient &upstream(Vendor vendor) const
     {
@@ -51,6 +58,7 @@ private:
 
     ServerContext &m_context;
     std::array<std::unique_ptr<UpstreamClient>, 3> m_upstreams;
+    InvalidKeyAudit m_invalidKeyAudit;
 };
 
 // Where a proxied request's vault key comes from: Authorization: Bearer, or the password of

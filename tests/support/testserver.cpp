@@ -62,6 +62,7 @@ TestServer::TestServer()
 TestServer::TestServer(Options options)
     : m_options(std::move(options))
     , m_dir(std::make_unique<QTemporaryDir>())
+    , m_keyDir(std::make_unique<QTemporaryDir>())
     , m_network(std::make_unique<QNetworkAccessManager>())
 {
     m_storePath = m_options.storePath.isEmpty() ? m_dir->filePath(QStringLiteral("keybrake.db"))
@@ -128,6 +129,9 @@ bool TestServer::startServer()
     environment.insert(QStringLiteral("KEYBRAKE_UPSTREAM_TWILIO"), simBase);
     environment.insert(QStringLiteral("KEYBRAKE_UPSTREAM_RESEND"), simBase);
     environment.insert(QStringLiteral("KEYBRAKE_LOG_LEVEL"), QStringLiteral("info"));
+    // Outside the store's directory, as keybraked demands (a copy of the state must not carry it).
+    environment.insert(QStringLiteral("KEYBRAKE_MASTER_KEY_FILE"),
+                       m_keyDir->filePath(QStringLiteral("master.key")));
     for (auto it = m_options.serverEnv.cbegin(); it != m_options.serverEnv.cend(); ++it)
         environment.insert(it.key(), it.value());
     for (const QString &name : m_options.unsetEnv)
@@ -142,8 +146,8 @@ bool TestServer::startServer()
     m_server->start(binary, arguments);
     QByteArray seen;
     const QString url = waitForLine(
-        *m_server, QRegularExpression(QStringLiteral("keybraked listening on (http://\\S+)")), seen,
-        15000);
+        *m_server, QRegularExpression(QStringLiteral("keybraked listening on (https?://\\S+)")),
+        seen, 15000);
     m_serverOutput += seen;
     if (url.isEmpty()) {
         m_error = QStringLiteral("keybraked did not start: ") + QString::fromUtf8(seen)

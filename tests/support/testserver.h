@@ -76,6 +76,7 @@ public:
     QString adminKey() const { return m_adminKey; }
     QString storePath() const { return m_storePath; }
     QString dataDir() const { return m_dir->path(); }
+    QString masterKeyDir() const { return m_keyDir->path(); }
     // Everything keybraked printed so far (standard output and error).
     QByteArray serverOutput();
     QProcess &serverProcess() { return *m_server; }
@@ -109,6 +110,7 @@ private:
 
     Options m_options;
     std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<QTemporaryDir> m_keyDir; // the master key's, apart from the store's
     std::unique_ptr<QProcess> m_sim;
     std::unique_ptr<QProcess> m_server;
     std::unique_ptr<QNetworkAccessManager> m_network;

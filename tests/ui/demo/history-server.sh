@@ -13,7 +13,7 @@ build=${1:?build directory}
 state=${2:?state file}
 days=${3:-14}
 dir=$(mktemp -d)
-cleanup() { kill "${server_pid:-}" "${sim_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$dir"; }
+cleanup() { kill "${server_pid:-}" "${sim_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$dir" "$dir.master.key"; }
 trap cleanup EXIT INT TERM
 
 export KEYBRAKE_STRIPE_SECRET_KEY=sk_test_keybrake_demo_0123456789abcdef
@@ -29,7 +29,8 @@ sim_url=$(grep -o 'http://[0-9.:]*' "$dir/sim.log" | head -1)
 start_server() { # extra keybraked flags...
     KEYBRAKE_UPSTREAM_STRIPE=$sim_url KEYBRAKE_UPSTREAM_TWILIO=$sim_url \
     KEYBRAKE_UPSTREAM_RESEND=$sim_url KEYBRAKE_MAX_DAILY_CAP_USD=1000 \
-        "$build/bin/keybraked" --listen 127.0.0.1:0 --store "sqlite:$dir/keybrake.db" "$@" \
+        "$build/bin/keybraked" --listen 127.0.0.1:0 --store "sqlite:$dir/keybrake.db" \
+        --master-key-file "$dir.master.key" "$@" \
         >"$dir/server.log" 2>&1 &
     server_pid=$!
     for _ in $(seq 100); do grep -q "listening on" "$dir/server.log" && break; sleep 0.1; done
