@@ -1,5 +1,6 @@
 #include "app/application.h"
 
+#include "client/serveraddress.h"
 #include "resources/keybrakeresources.h"
 
 #include <QCommandLineParser>
@@ -190,14 +191,14 @@ bool Application::parseLaunchOptions(LaunchOptions *options, QString *error) con
         return false;
     }
     if (parser.isSet(QStringLiteral("server"))) {
-        const QUrl url = QUrl::fromUserInput(parser.value(QStringLiteral("server")));
-        if (!url.isValid()
-            || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))) {
-            *error = tr("--server needs an http:// or https:// URL, not \"%1\".")
-                         .arg(parser.value(QStringLiteral("server")));
+        // Plain HTTP across the network is judged later, by the profile that allows it or not.
+        const client::ServerAddress::Parsed server =
+            client::ServerAddress::parse(parser.value(QStringLiteral("server")), true);
+        if (!server.problem.isEmpty()) {
+            *error = tr("--server: %1").arg(server.problem);
             return false;
         }
-        options->serverUrl = url;
+        options->serverUrl = server.url;
     }
     return true;
 }

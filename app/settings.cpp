@@ -107,6 +107,8 @@ QList<ServerProfile> Settings::profiles() const
                 .value_or(ServerEnvironment::Development);
         profile.pinnedCertificateSha256 =
             m_settings->value(QStringLiteral("pinnedCertificateSha256")).toByteArray();
+        profile.allowPlainHttp =
+            m_settings->value(QStringLiteral("allowPlainHttp"), false).toBool();
         if (profile.isValid())
             result.append(profile);
     }
@@ -128,6 +130,8 @@ void Settings::setProfiles(const QList<ServerProfile> &profiles)
                              environmentSettingsName(profile.environment));
         m_settings->setValue(QStringLiteral("pinnedCertificateSha256"),
                              profile.pinnedCertificateSha256);
+        if (profile.allowPlainHttp)
+            m_settings->setValue(QStringLiteral("allowPlainHttp"), true);
     }
     m_settings->endArray();
     Q_EMIT profilesChanged();

@@ -141,6 +141,21 @@ ApiError ApiError::fromReply(const ReplyOutcome &outcome, const QString &failedA
         error.message = join({failedAction, tr("The request was cancelled.")});
         return error;
     }
+    if (outcome.pinMismatch) {
+        error.kind = Kind::Tls;
+        error.certificateSha256 = outcome.certificateSha256;
+        error.details.insert(u"pin_mismatch", true);
+        error.message = join(
+            {failedAction,
+             tr("The certificate of %1 is not the one pinned for this profile (it has the "
+                "SHA-256 fingerprint %2). With a pin, only the pinned certificate is accepted, "
+                "even if a certificate authority vouches for another.")
+                 .arg(where, outcome.certificateSha256),
+             tr("If the server's certificate was replaced on purpose, compare the new "
+                "fingerprint with the one its operator gives you, then forget the old pin and "
+                "pin the new certificate.")});
+        return error;
+    }
     if (isTimeoutError(outcome.networkError)) {
         error.kind = Kind::Timeout;
         error.message =
@@ -211,12 +226,32 @@ ApiError ApiError::fromReply(const ReplyOutcome &outcome, const QString &failedA
         error.requiredRole = text(u"required_role");
     }
 
+    // Every refusal of keybraked's admin API carries a JSON object with a `code` (the contract's
+    // flat error shape). A 4xx without one came from something else at that address: a web
+    // server, a proxy's error page, another API. Saying "the key was refused" would mislead.
+    if (outcome.httpStatus >= 400 && outcome.httpStatus < 500 && error.code.isEmpty()) {
+        error.notKeybrake = true;
+        const QString sent = outcome.contentType.isEmpty()
+            ? tr("HTTP %1").arg(outcome.httpStatus)
+            : tr("HTTP %1 (%2)").arg(outcome.httpStatus).arg(outcome.contentType);
+        error.message = join({failedAction,
+                              tr("%1 does not look like a Keybrake server: it answered %2 "
+                                 "without Keybrake's error body.")
+                                  .arg(where, sent),
+                              tr("Check the server address (https or http, host, port and path "
+                                 "prefix) and that keybraked is what listens there.")});
+        return error;
+    }
+
     QString why;
     QString todo;
     switch (error.kind) {
     case Kind::Unauthenticated:
-        why = because(error, tr("The server did not accept the admin key."));
-        todo = tr("Check the admin key of this profile; it may have been revoked.");
+        // Not the server's sentence ("This route needs an admin API key: send ..."): it is
+        // written for a request without a key, and reads as nonsense after a mistyped one.
+        why = tr("The server did not accept the admin key: it is not a key of this server, was "
+                 "mistyped, or has been revoked.");
+        todo = tr("Check the admin key of this profile, or ask an administrator for a new one.");
         break;
     case Kind::Forbidden:
         why = error.requiredRole.isEmpty()

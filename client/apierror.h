@@ -50,6 +50,9 @@ public:
     // ("AB:12:..."), so the UI can show it and offer to pin it. Empty when the handshake failed
     // before a certificate was seen.
     QString certificateSha256;
+    // The answer did not come from keybraked: an HTTP error without the contract's error body
+    // (`code`), such as a web server's 404 page. The profile's address is probably wrong.
+    bool notKeybrake = false;
 
     // True for failures that may go away by themselves (Network, Timeout, RateLimited, Server):
     // worth an automatic refresh with back-off. Never a reason to resend a POST.
@@ -69,6 +72,10 @@ public:
         bool cancelled = false; // cancel() was called: OperationCanceledError means Cancelled
         QString certificateSha256; // peer certificate of a failed TLS verification
         QStringList tlsErrors; // QSslError::errorString() of each verification error
+        // The handshake succeeded with a certificate other than the pinned one, and the request
+        // was aborted before anything was sent (certificateSha256 is the certificate seen).
+        bool pinMismatch = false;
+        QString contentType; // of the answer, for saying what a non-Keybrake server sent
         QUrl redirectTarget; // Location of a 3xx (redirects are never followed)
     };
 

@@ -59,6 +59,8 @@ void ApiRequest::start(QNetworkReply *reply, const CertificatePin &pin, const QU
     m_server = server;
     m_timeoutMs = timeoutMs;
     connect(reply, &QNetworkReply::sslErrors, this, &ApiRequest::onSslErrors);
+    // Direct: runs after the handshake and before the request (and its admin key) is written.
+    connect(reply, &QNetworkReply::encrypted, this, &ApiRequest::onEncrypted);
     connect(reply, &QNetworkReply::finished, this, &ApiRequest::onReplyFinished);
     if (m_onChunk) {
         // Back-pressure: Qt stops reading the socket while this much is unread, so each chunk
@@ -148,6 +150,23 @@ void ApiRequest::onSslErrors(const QList<QSslError> &errors)
     // Not ignored: Qt aborts the handshake and the reply finishes with SslHandshakeFailedError.
 }
 
+void ApiRequest::onEncrypted()
+{
+    // A certificate that verified (a CA vouches for it) is still refused under a pin unless it is
+    // the pinned one: a pin is the user's statement of which server this is. Connections are not
+    // reused across pin changes (KeybrakeClient drops them), so this check on each new connection
+    // covers every request.
+    const QSslCertificate peer = m_reply->sslConfiguration().peerCertificate();
+    if (m_pin.admits(peer))
+        return;
+    m_pinMismatch = true;
+    m_peerFingerprint = CertificatePin::fingerprint(peer);
+    qCWarning(lcClient).noquote() << m_method << m_path
+                                  << "refusing a certificate that is not the pinned one"
+                                  << m_peerFingerprint;
+    m_reply->abort(); // finishes the reply; onReplyFinished reports the mismatch
+}
+
 void ApiRequest::onReplyFinished()
 {
     QNetworkReply *reply = m_reply;
@@ -164,9 +183,11 @@ void ApiRequest::onReplyFinished()
     if (reply->isOpen()) // not after abort()
         facts.body = reply->readAll();
     facts.requestId = QString::fromLatin1(reply->rawHeader("X-Request-Id"));
+    facts.contentType = QString::fromLatin1(reply->rawHeader("Content-Type")).section(u';', 0, 0);
     facts.cancelled = m_cancelled;
     facts.certificateSha256 = m_peerFingerprint;
     facts.tlsErrors = m_tlsErrors;
+    facts.pinMismatch = m_pinMismatch;
     const QUrl location = reply->attribute(QNetworkRequest::RedirectionTargetAttribute).toUrl();
     if (location.isValid())
         facts.redirectTarget = reply->url().resolved(location);

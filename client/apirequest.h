@@ -71,6 +71,7 @@ private:
     void failLater(ApiError error);
 
     void onSslErrors(const QList<QSslError> &errors);
+    void onEncrypted();
     void onReplyFinished();
     void onReadyRead();
     bool callbackAllowed() const;
@@ -96,6 +97,7 @@ private:
     qint64 m_streamedBytes = 0;
     QString m_peerFingerprint;
     QStringList m_tlsErrors;
+    bool m_pinMismatch = false; // the handshake showed a certificate other than the pinned one
 };
 
 } // namespace keybrake::client

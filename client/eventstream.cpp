@@ -136,8 +136,7 @@ void EventStream::connectNow()
         query.addQueryItem(QStringLiteral("label_prefix"), m_filter.labelPrefix);
     const QUrl url = m_client->routeUrl(QStringLiteral("/v1/events"), query);
     if (!url.isValid()) {
-        fail(ApiError::notSent(
-            action, tr("No server address is set; it must start with http:// or https://.")));
+        fail(ApiError::notSent(action, m_client->baseUrlProblem()));
         return;
     }
     if (!isHeaderSafe(m_client->m_adminKey)) {
@@ -160,11 +159,14 @@ void EventStream::connectNow()
     m_silenced = false;
     m_peerFingerprint.clear();
     m_tlsErrors.clear();
+    m_pinMismatch = false;
 
     m_reply = m_client->m_network->get(request);
     connect(m_reply, &QNetworkReply::readyRead, this, &EventStream::onReadyRead);
     connect(m_reply, &QNetworkReply::finished, this, &EventStream::onFinished);
     connect(m_reply, &QNetworkReply::sslErrors, this, &EventStream::onSslErrors);
+    // Direct: runs after the handshake and before the request is written.
+    connect(m_reply, &QNetworkReply::encrypted, this, &EventStream::onEncrypted);
     connect(m_reply, &QNetworkReply::metaDataChanged, this,
             [this] { m_watchdog.start(m_silenceTimeoutMs); });
     m_watchdog.start(m_silenceTimeoutMs);
@@ -190,6 +192,21 @@ void EventStream::onSslErrors(const QList<QSslError> &errors)
     m_tlsErrors.clear();
     for (const QSslError &error : errors)
         m_tlsErrors << error.errorString();
+}
+
+void EventStream::onEncrypted()
+{
+    // As in ApiRequest::onEncrypted: with a pin, a CA-trusted certificate that is not the pinned
+    // one is refused before the admin key is sent.
+    const QSslCertificate peer = m_reply->sslConfiguration().peerCertificate();
+    if (m_client->m_pin.admits(peer))
+        return;
+    m_pinMismatch = true;
+    m_peerFingerprint = CertificatePin::fingerprint(peer);
+    qCWarning(lcClient).noquote() << "event stream: refusing a certificate that is not the pinned "
+                                     "one"
+                                  << m_peerFingerprint;
+    m_reply->abort();
 }
 
 void EventStream::onReadyRead()
@@ -271,8 +288,10 @@ void EventStream::onFinished()
     if (facts.httpStatus != 200 && reply->isOpen())
         facts.body = reply->readAll();
     facts.requestId = QString::fromLatin1(reply->rawHeader("X-Request-Id"));
+    facts.contentType = QString::fromLatin1(reply->rawHeader("Content-Type")).section(u';', 0, 0);
     facts.certificateSha256 = m_peerFingerprint;
     facts.tlsErrors = m_tlsErrors;
+    facts.pinMismatch = m_pinMismatch;
     const QUrl location = reply->attribute(QNetworkRequest::RedirectionTargetAttribute).toUrl();
     if (location.isValid())
         facts.redirectTarget = reply->url().resolved(location);

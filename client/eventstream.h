@@ -90,6 +90,7 @@ private:
     void onReadyRead();
     void onFinished();
     void onSslErrors(const QList<QSslError> &errors);
+    void onEncrypted();
     void onSilence();
     void dropReply();
     void fail(const ApiError &error);
@@ -113,6 +114,7 @@ private:
     bool m_silenced = false; // the watchdog aborted the reply
     QString m_peerFingerprint;
     QStringList m_tlsErrors;
+    bool m_pinMismatch = false; // the handshake showed a certificate other than the pinned one
 };
 
 } // namespace keybrake::client

@@ -2,6 +2,7 @@
 
 #include "client/clientlogging.h"
 #include "client/jsoncodec.h"
+#include "client/serveraddress.h"
 
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
@@ -82,11 +83,14 @@ void KeybrakeClient::setPinnedCertificateSha256(const QByteArray &sha256)
     m_network->clearAccessCache();
 }
 
+QString KeybrakeClient::baseUrlProblem() const
+{
+    return ServerAddress::problem(m_baseUrl, m_allowPlainHttp);
+}
+
 QUrl KeybrakeClient::routeUrl(const QString &path, const QUrlQuery &query) const
 {
-    const QString scheme = m_baseUrl.scheme();
-    if (!m_baseUrl.isValid() || m_baseUrl.host().isEmpty()
-        || (scheme != u"http" && scheme != u"https"))
+    if (!baseUrlProblem().isEmpty())
         return {};
     QUrl url = m_baseUrl.adjusted(QUrl::RemoveUserInfo | QUrl::RemoveQuery | QUrl::RemoveFragment);
     QString prefix = url.path(QUrl::FullyEncoded);
@@ -129,9 +133,7 @@ ApiRequest *KeybrakeClient::prepareCall(const Call &call, QObject *context,
                                    std::move(completion), this);
     const QUrl url = routeUrl(call.path, call.query);
     if (!url.isValid()) {
-        request->failLater(ApiError::notSent(
-            call.failedAction,
-            tr("No server address is set; it must start with http:// or https://.")));
+        request->failLater(ApiError::notSent(call.failedAction, baseUrlProblem()));
         return request;
     }
     if (call.authenticated && !isHeaderSafe(m_adminKey)) {

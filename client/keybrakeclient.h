@@ -58,7 +58,9 @@ namespace keybrake::client {
 // deleteLater() for that.
 //
 // Every request has a transfer timeout. TLS verification failures are never ignored, except the
-// ones of the single certificate pinned with setPinnedCertificateSha256().
+// ones of the single certificate pinned with setPinnedCertificateSha256(); with a pin, no other
+// certificate is accepted at all. Plain http:// goes only to this machine unless
+// setAllowPlainHttp(true) (see ServerAddress).
 //
 // The admin key is kept in memory only, sent as "Authorization: Bearer" and never logged or put in
 // an error message.
@@ -77,9 +79,14 @@ public:
     ~KeybrakeClient() override;
 
     // "https://keybrake.example.com" or "http://127.0.0.1:8080"; a path prefix is kept (routes are
-    // appended to it).
+    // appended to it). An address ServerAddress::problem() refuses fails every call, unsent, with
+    // that sentence.
     void setBaseUrl(const QUrl &url);
     QUrl baseUrl() const { return m_baseUrl; }
+    // Let http:// reach a host other than this machine (off by default): the admin key then
+    // crosses the network unencrypted. A profile says so explicitly.
+    void setAllowPlainHttp(bool allow) { m_allowPlainHttp = allow; }
+    bool allowsPlainHttp() const { return m_allowPlainHttp; }
 
     // "kb_..."; empty to send no Authorization header. There is deliberately no getter.
     void setAdminKey(const QString &adminKey);
@@ -92,9 +99,10 @@ public:
     void setTransferTimeout(int milliseconds);
     int transferTimeout() const { return m_timeoutMs; }
 
-    // Trust one certificate that fails verification (see CertificatePin for the accepted forms);
-    // empty to trust only what the system trusts. Takes effect for the next request: cached
-    // connections are dropped so none accepted under an old pin is reused.
+    // Trust one certificate, and only that one (see CertificatePin for the accepted forms): it is
+    // accepted although it fails verification, and every other certificate is refused, even a
+    // CA-trusted one. Empty to trust what the system trusts. Takes effect for the next request:
+    // cached connections are dropped so none accepted under an old pin is reused.
     void setPinnedCertificateSha256(const QByteArray &sha256);
     QByteArray pinnedCertificateSha256() const { return m_pin.digest(); }
 
@@ -174,8 +182,10 @@ private:
     ApiRequest *send(Call call, QObject *context, Callback<T> callback);
     ApiRequest *dispatch(const Call &call, QObject *context,
                          std::function<void(const ApiRequest::Outcome &)> completion);
-    // The URL of a route under the base URL, or an invalid URL when there is no usable base URL.
+    // The URL of a route under the base URL, or an invalid URL when there is no usable base URL
+    // (baseUrlProblem() says why).
     QUrl routeUrl(const QString &path, const QUrlQuery &query) const;
+    QString baseUrlProblem() const;
     // Headers every request carries: Accept, User-Agent, Authorization (when asked), and the
     // transfer timeout and redirect policy.
     QNetworkRequest prepareRequest(const QUrl &url, bool authenticated,
@@ -190,6 +200,7 @@ private:
     QString m_adminKey;
     int m_timeoutMs = DefaultTransferTimeoutMs;
     CertificatePin m_pin;
+    bool m_allowPlainHttp = false;
 };
 
 } // namespace keybrake::client

@@ -37,6 +37,7 @@ ConsoleSession::ConsoleSession(const ServerProfile &profile, const QString &admi
     m_client->setBaseUrl(profile.url);
     m_client->setAdminKey(adminKey);
     m_client->setPinnedCertificateSha256(profile.pinnedCertificateSha256);
+    m_client->setAllowPlainHttp(profile.allowPlainHttp);
     connect(m_monitor, &ConnectionMonitor::stateChanged, this, &ConsoleSession::permissionsChanged);
     // Each reconnection asks again who the key is: it may have been replaced or re-roled.
     connect(m_monitor, &ConnectionMonitor::stateChanged, this, [this](ConnectionMonitor::State s) {

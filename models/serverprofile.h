@@ -34,6 +34,10 @@ struct ServerProfile
     // SHA-256 of the server's DER certificate (lowercase hex, no separators), pinned by the user
     // for a self-signed server; empty means "trust the system CA store only".
     QByteArray pinnedCertificateSha256;
+    // Let http:// reach a server that is not on this machine: the admin key then crosses the
+    // network unencrypted. Off unless the user ticks it; the console's band says so while it is
+    // in use.
+    bool allowPlainHttp = false;
 
     static ServerProfile create(const QString &name, const QUrl &url,
                                 ServerEnvironment environment);

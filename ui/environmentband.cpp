@@ -1,5 +1,6 @@
 #include "ui/environmentband.h"
 
+#include "client/serveraddress.h"
 #include "models/consolesession.h"
 #include "ui/connectionstatuslabel.h"
 #include "ui/consolecolors.h"
@@ -19,6 +20,7 @@ EnvironmentBand::EnvironmentBand(QWidget *parent)
     , m_serverLabel(new QLabel(this))
     , m_status(new ConnectionStatusLabel(this))
     , m_roleLabel(new QLabel(this))
+    , m_plainHttpLabel(new QLabel(this))
     , m_stopRuns(new QPushButton(this))
 {
     setObjectName(QStringLiteral("environmentBand"));
@@ -42,7 +44,18 @@ EnvironmentBand::EnvironmentBand(QWidget *parent)
     m_stopRuns->setAccessibleName(tr("Stop runs"));
     m_stopRuns->setCursor(Qt::PointingHandCursor);
     layout->addWidget(m_environmentLabel);
+    m_plainHttpLabel->setObjectName(QStringLiteral("plainHttpLabel"));
+    m_plainHttpLabel->setText(tr("⚠ Unencrypted: plain HTTP"));
+    m_plainHttpLabel->setToolTip(
+        tr("This profile allows plain http:// to a server on another machine: the admin key and "
+           "everything the console shows cross the network unencrypted. Use https://."));
+    m_plainHttpLabel->setAccessibleName(tr("Warning: the connection is unencrypted plain HTTP"));
+    m_plainHttpLabel->setStyleSheet(
+        QStringLiteral("#plainHttpLabel { background: white; color: #cf222e; border: 2px solid "
+                       "#cf222e; border-radius: 4px; padding: 2px 8px; font-weight: bold; }"));
+    m_plainHttpLabel->hide();
     layout->addWidget(m_serverLabel, 1);
+    layout->addWidget(m_plainHttpLabel);
     layout->addWidget(m_status);
     layout->addWidget(m_roleLabel);
     layout->addWidget(m_stopRuns);
@@ -95,9 +108,11 @@ void EnvironmentBand::updateIdentity()
         m_environmentLabel->clear();
         m_serverLabel->clear();
         m_roleLabel->clear();
+        m_plainHttpLabel->hide();
         return;
     }
     const ServerProfile &profile = m_session->profile();
+    m_plainHttpLabel->setVisible(client::ServerAddress::isPlainHttpAcrossNetwork(profile.url));
     m_environment = profile.environment;
     m_environmentLabel->setText(environmentDisplayName(profile.environment).toUpper());
     m_serverLabel->setText(profile.displayTitle());

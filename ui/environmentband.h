@@ -47,6 +47,7 @@ private:
     QLabel *m_serverLabel;
     ConnectionStatusLabel *m_status;
     QLabel *m_roleLabel;
+    QLabel *m_plainHttpLabel; // shown while the admin key travels unencrypted across the network
     QPushButton *m_stopRuns;
 };
 

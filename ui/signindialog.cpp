@@ -1,12 +1,14 @@
 #include "ui/signindialog.h"
 
 #include "client/keybrakeclient.h"
+#include "client/serveraddress.h"
 #include "models/consolesession.h"
 #include "models/secretstore.h"
 #include "ui/consolecolors.h"
 #include "ui/messagebanner.h"
 #include "ui/themedicon.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFontDatabase>
@@ -51,6 +53,7 @@ SignInDialog::SignInDialog(SecretStore *keychain, SecretStore *sessionStore,
     if (m_editing) {
         m_name->setText(m_profile.name);
         m_url->setText(m_profile.url.toString());
+        m_allowPlainHttp->setChecked(m_profile.allowPlainHttp);
         m_environment->setCurrentIndex(m_environment->findData(int(m_profile.environment)));
         m_key->setPlaceholderText(tr("Saved in the keychain; type a new key to replace it"));
         m_key->setFocus();
@@ -116,6 +119,12 @@ void SignInDialog::buildUi()
     auto *urlLabel = new QLabel(tr("&Server URL:"), this);
     urlLabel->setBuddy(m_url);
     form->addRow(urlLabel, m_url);
+    m_allowPlainHttp = new QCheckBox(
+        tr("Allow plain HTTP to this server: the admin key crosses the network unencrypted"), this);
+    m_allowPlainHttp->setObjectName(QStringLiteral("allowPlainHttpCheckBox"));
+    m_allowPlainHttp->setAccessibleName(tr("Allow plain HTTP to this server"));
+    m_allowPlainHttp->hide();
+    form->addRow(QString(), m_allowPlainHttp);
 
     auto *envRow = new QHBoxLayout;
     m_environment = new QComboBox(this);
@@ -151,6 +160,17 @@ void SignInDialog::buildUi()
     auto *keyLabel = new QLabel(tr("Admin &key:"), this);
     keyLabel->setBuddy(m_key);
     form->addRow(keyLabel, keyRow);
+    auto *keyHint = new QLabel(
+        tr("No key yet? keybraked prints the first admin key once, on its first start. An "
+           "administrator makes more with <tt>keybraked admin-keys create --role admin --name "
+           "<i>you</i></tt> (or viewer, issuer, operator)."),
+        this);
+    keyHint->setObjectName(QStringLiteral("adminKeyHintLabel"));
+    keyHint->setWordWrap(true);
+    keyHint->setTextFormat(Qt::RichText);
+    keyHint->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    keyHint->setForegroundRole(QPalette::PlaceholderText);
+    form->addRow(QString(), keyHint);
 
     auto *pinRow = new QHBoxLayout;
     m_pin = new QLabel(this);
@@ -218,12 +238,12 @@ void SignInDialog::buildUi()
     connect(m_environment, &QComboBox::currentIndexChanged, this,
             &SignInDialog::updateEnvironmentSwatch);
     connect(m_url, &QLineEdit::textChanged, this, &SignInDialog::updatePinLabel);
-    for (QLineEdit *edit : {m_url, m_key}) {
-        connect(edit, &QLineEdit::textEdited, this, [this] {
-            m_tested.reset();
-            m_trust->hide();
-        });
-    }
+    connect(m_allowPlainHttp, &QCheckBox::toggled, this, [this] {
+        forgetResult();
+        updatePinLabel();
+    });
+    for (QLineEdit *edit : {m_url, m_key})
+        connect(edit, &QLineEdit::textChanged, this, &SignInDialog::forgetResult);
     connect(m_trust, &QPushButton::clicked, this, [this] {
         m_profile.pinnedCertificateSha256 = normalisedFingerprint(m_testedFingerprint);
         m_trust->hide();
@@ -252,12 +272,32 @@ void SignInDialog::updateEnvironmentSwatch()
                              : tr("The band across the console's window has this colour"));
 }
 
+void SignInDialog::forgetResult()
+{
+    if (m_request)
+        m_request->cancel();
+    m_tested.reset();
+    m_trust->hide();
+    m_result->clear();
+}
+
+QUrl SignInDialog::typedUrl(QString *problem) const
+{
+    const client::ServerAddress::Parsed parsed =
+        client::ServerAddress::parse(m_url->text(), m_allowPlainHttp->isChecked());
+    if (problem)
+        *problem = parsed.problem;
+    return parsed.url;
+}
+
 void SignInDialog::updatePinLabel()
 {
-    const QUrl url = QUrl::fromUserInput(m_url->text().trimmed());
+    // The address as typed, whatever the plain-HTTP choice: it decides whether to offer that.
+    const QUrl url = client::ServerAddress::parse(m_url->text(), true).url;
+    const bool acrossNetwork = client::ServerAddress::isPlainHttpAcrossNetwork(url);
+    m_allowPlainHttp->setVisible(acrossNetwork || m_allowPlainHttp->isChecked());
     if (url.scheme() == QLatin1String("http")) {
-        const bool local = url.host() == QLatin1String("localhost")
-            || url.host().startsWith(QLatin1String("127.")) || url.host() == QLatin1String("::1");
+        const bool local = !acrossNetwork;
         m_pin->setText(local ? tr("None: plain HTTP on this machine")
                              : tr("None: plain HTTP sends the admin key unencrypted across the "
                                   "network. Use https:// outside this machine."));
@@ -282,8 +322,11 @@ void SignInDialog::updatePinLabel()
 
 void SignInDialog::prefill(const QUrl &url, const QString &name)
 {
-    if (url.isValid())
+    if (url.isValid()) {
         m_url->setText(url.toString());
+        // The user typed http:// to another machine on the command line; the box is still
+        // theirs to tick.
+    }
     if (!name.isEmpty())
         m_name->setText(name);
 }
@@ -292,7 +335,9 @@ ServerProfile SignInDialog::profile() const
 {
     ServerProfile profile = m_profile;
     profile.name = m_name->text().trimmed();
-    profile.url = QUrl::fromUserInput(m_url->text().trimmed());
+    profile.url = typedUrl();
+    profile.allowPlainHttp = m_allowPlainHttp->isChecked()
+        && client::ServerAddress::isPlainHttpAcrossNetwork(profile.url);
     profile.environment = ServerEnvironment(m_environment->currentData().toInt());
     return profile;
 }
@@ -310,14 +355,13 @@ QString SignInDialog::resultText() const
 bool SignInDialog::validateFields()
 {
     const ServerProfile candidate = profile();
+    QString urlProblem;
+    typedUrl(&urlProblem);
     QString problem;
     if (candidate.name.isEmpty())
         problem = tr("Give the profile a name, for example “acme-prod”.");
-    else if (!candidate.url.isValid()
-             || (candidate.url.scheme() != QLatin1String("https")
-                 && candidate.url.scheme() != QLatin1String("http"))
-             || candidate.url.host().isEmpty())
-        problem = tr("Enter the server's address, for example https://keybrake.example.internal.");
+    else if (!urlProblem.isEmpty())
+        problem = urlProblem;
     else if (adminKey().isEmpty() && !m_editing)
         problem = tr("Enter the admin API key (it starts with kb_).");
     else if (!adminKey().isEmpty() && !adminKey().startsWith(QLatin1String("kb_")))
@@ -344,6 +388,7 @@ void SignInDialog::runWhoAmI(std::function<void(bool)> then)
     const ServerProfile candidate = profile();
     m_probe->setBaseUrl(candidate.url);
     m_probe->setPinnedCertificateSha256(candidate.pinnedCertificateSha256);
+    m_probe->setAllowPlainHttp(candidate.allowPlainHttp);
     const auto ask = [this, then](const QString &key) {
         m_probe->setAdminKey(key);
         setBusy(true, tr("Connecting to %1…").arg(profile().url.toString()));
@@ -368,13 +413,26 @@ void SignInDialog::runWhoAmI(std::function<void(bool)> then)
             if (error.kind == client::ApiError::Kind::Tls && !error.certificateSha256.isEmpty()) {
                 m_testedFingerprint = error.certificateSha256;
                 const bool pinned = !profile().pinnedCertificateSha256.isEmpty();
+                const QString why = pinned
+                    ? tr("Refused: the server's certificate differs from the pinned one (with a "
+                         "pin, only that certificate is accepted, even if a certificate "
+                         "authority vouches for another).")
+                    : tr("Refused: the server's certificate is not trusted.");
                 m_result->setText(
-                    tr("<span style=\"color:%1\">✗</span> Refused: the server's certificate "
-                       "is not trusted%2.<br>SHA-256 fingerprint:<br><tt>%3</tt><br>Compare it "
-                       "with the server's certificate before trusting it.")
-                        .arg(bad, pinned ? tr(" and differs from the pinned one") : QString(),
-                             error.certificateSha256.toHtmlEscaped()));
+                    tr("<span style=\"color:%1\">✗</span> %2<br>SHA-256 fingerprint:<br><tt>%3"
+                       "</tt><br>Compare it with the server's certificate before trusting it.")
+                        .arg(bad, why.toHtmlEscaped(), error.certificateSha256.toHtmlEscaped()));
                 m_trust->show();
+            } else if (error.kind == client::ApiError::Kind::Parse) {
+                // A 2xx that is not keybraked's answer to /v1/whoami: some other web server.
+                m_result->setText(
+                    QStringLiteral("<span style=\"color:%1\">✗</span> %2")
+                        .arg(bad,
+                             tr("%1 does not look like a Keybrake server: its answer to "
+                                "/v1/whoami is not what keybraked sends. Check the server "
+                                "address (https or http, host, port and path prefix).")
+                                 .arg(profile().url.toDisplayString(QUrl::RemoveUserInfo))
+                                 .toHtmlEscaped()));
             } else {
                 m_result->setText(QStringLiteral("<span style=\"color:%1\">✗</span> %2")
                                       .arg(bad, error.message.toHtmlEscaped()));

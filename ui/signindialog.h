@@ -8,6 +8,7 @@
 
 #include <optional>
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -26,9 +27,12 @@ class SecretStore;
 
 // First run, a new profile, or a profile that needs its key again: name, server URL,
 // environment and admin key. "Test connection" asks /v1/whoami and shows the role and server
-// version; a self-signed certificate is refused with its SHA-256 fingerprint and may be pinned
-// for this profile. The key goes to the keychain; if the keychain fails, the user is told why and
-// may keep the key for this session only. There is no silent plaintext fallback.
+// version, or says plainly what is wrong: the key was not accepted, the address is not a Keybrake
+// server, the address is malformed (client::ServerAddress), or the certificate is not trusted. A
+// self-signed certificate is refused with its SHA-256 fingerprint and may be pinned for this
+// profile. Plain http:// to another machine needs the profile's explicit "allow plain HTTP". The
+// key goes to the keychain; if the keychain fails, the user is told why and may keep the key for
+// this session only. There is no silent plaintext fallback.
 class SignInDialog : public QDialog
 {
     Q_OBJECT
@@ -73,6 +77,10 @@ private:
     bool validateFields();
     void updateEnvironmentSwatch();
     void updatePinLabel();
+    // The address as typed, parsed under the profile's plain-HTTP choice.
+    QUrl typedUrl(QString *problem = nullptr) const;
+    // A result shown for other inputs is stale once the address or key changes.
+    void forgetResult();
 
     SecretStore *m_keychain;
     SecretStore *m_sessionStore;
@@ -90,6 +98,7 @@ private:
     QLabel *m_swatch = nullptr;
     QLineEdit *m_key = nullptr;
     QToolButton *m_showKey = nullptr;
+    QCheckBox *m_allowPlainHttp = nullptr;
     QLabel *m_pin = nullptr;
     QPushButton *m_forgetPin = nullptr;
     QPushButton *m_test = nullptr;

@@ -15,6 +15,9 @@ AgentRuntime::AgentRuntime(const AgentOptions &options, QObject *parent)
     , m_proxy(new ProxyClient(options.server, options.networkPool, options.timeoutMs, this))
 {
     m_admin->setBaseUrl(options.server);
+    // The simulated agents talk to the proxy over plain HTTP as well (ProxyClient); the --server
+    // the operator gave is the explicit choice the console's profiles ask for.
+    m_admin->setAllowPlainHttp(true);
     m_admin->setAdminKey(options.adminKey);
     m_admin->setTransferTimeout(options.timeoutMs);
 }

@@ -4,10 +4,13 @@
 // A few peers answer one fixed response, only to show what happens after the transport succeeded.
 
 #include "client/certificatepin.h"
+#include "client/eventstream.h"
 #include "client/keybrakeclient.h"
+#include "client/serveraddress.h"
 
 #include <QLoggingCategory>
 #include <QPointer>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QSslCertificate>
 #include <QSslConfiguration>
@@ -21,6 +24,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <memory>
 #include <optional>
@@ -82,6 +86,86 @@ TestCertificate makeSelfSigned(const char *commonName, long serial)
     X509_free(x509);
     EVP_PKEY_free(pkey);
     return result;
+}
+
+// A certificate authority and a server certificate it signed for 127.0.0.1: what a public CA (or
+// a company CA the system trusts) gives a server. The test adds the CA to Qt's default
+// configuration, so the server certificate verifies without any pin.
+struct TestChain
+{
+    QSslCertificate authority;
+    TestCertificate server;
+};
+
+TestChain makeCaSigned(long serial)
+{
+    TestChain chain;
+    const auto pem = [](auto write) {
+        BIO *bio = BIO_new(BIO_s_mem());
+        write(bio);
+        char *data = nullptr;
+        const long size = BIO_get_mem_data(bio, &data);
+        QByteArray bytes(data, size);
+        BIO_free(bio);
+        return bytes;
+    };
+    const auto name = [](X509 *x509, const char *commonName) {
+        X509_NAME *subject = X509_get_subject_name(x509);
+        X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC,
+                                   reinterpret_cast<const unsigned char *>(commonName), -1, -1, 0);
+    };
+    const auto extend = [](X509 *x509, X509 *issuer, int nid, const char *value) {
+        X509V3_CTX context;
+        X509V3_set_ctx(&context, issuer, x509, nullptr, nullptr, 0);
+        X509_EXTENSION *extension = X509V3_EXT_conf_nid(nullptr, &context, nid, value);
+        X509_add_ext(x509, extension, -1);
+        X509_EXTENSION_free(extension);
+    };
+
+    EVP_PKEY *caKey = EVP_EC_gen("P-256");
+    X509 *ca = X509_new();
+    X509_set_version(ca, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(ca), serial);
+    X509_gmtime_adj(X509_getm_notBefore(ca), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(ca), 24 * 3600);
+    X509_set_pubkey(ca, caKey);
+    name(ca, "keybrake-test-ca");
+    X509_set_issuer_name(ca, X509_get_subject_name(ca));
+    extend(ca, ca, NID_basic_constraints, "critical,CA:TRUE");
+    extend(ca, ca, NID_key_usage, "critical,keyCertSign,cRLSign");
+    X509_sign(ca, caKey, EVP_sha256());
+
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509 *leaf = X509_new();
+    X509_set_version(leaf, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(leaf), serial + 1);
+    X509_gmtime_adj(X509_getm_notBefore(leaf), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(leaf), 24 * 3600);
+    X509_set_pubkey(leaf, key);
+    name(leaf, "127.0.0.1");
+    X509_set_issuer_name(leaf, X509_get_subject_name(ca));
+    extend(leaf, ca, NID_subject_alt_name, "IP:127.0.0.1");
+    extend(leaf, ca, NID_ext_key_usage, "serverAuth");
+    X509_sign(leaf, caKey, EVP_sha256());
+
+    chain.authority = QSslCertificate(pem([ca](BIO *bio) { PEM_write_bio_X509(bio, ca); }));
+    chain.server.certificate =
+        QSslCertificate(pem([leaf](BIO *bio) { PEM_write_bio_X509(bio, leaf); }));
+    chain.server.key =
+        QSslKey(pem([key](BIO *bio) {
+                    PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
+                }),
+                QSsl::Ec);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    X509_digest(leaf, EVP_sha256(), digest, &length);
+    chain.server.rawSha256 = QByteArray(reinterpret_cast<const char *>(digest), int(length));
+    chain.server.sha256 = QString::fromLatin1(chain.server.rawSha256.toHex(':').toUpper());
+    X509_free(leaf);
+    X509_free(ca);
+    EVP_PKEY_free(key);
+    EVP_PKEY_free(caKey);
+    return chain;
 }
 
 // A local peer: accepts connections (optionally TLS), records what arrives, and either never
@@ -571,6 +655,182 @@ private Q_SLOTS:
         QTRY_VERIFY(unpinned.done());
         QVERIFY(!unpinned.result->isOk());
         QCOMPARE(unpinned.result->error().kind, Kind::Tls);
+    }
+
+    // A pin means only that certificate. Before, the pin only added trust: a server presenting
+    // another certificate that a trusted CA had signed was accepted under the pin, and the admin
+    // key was sent to it.
+    void pinRefusesAnotherCertificateEvenWhenCaTrusted()
+    {
+        const TestChain chain = makeCaSigned(20);
+        const TestCertificate pinned = makeSelfSigned("keybrake-test-a", 22);
+        const QSslConfiguration before = QSslConfiguration::defaultConfiguration();
+        QSslConfiguration trusting = before;
+        trusting.addCaCertificate(chain.authority);
+        QSslConfiguration::setDefaultConfiguration(trusting);
+        const auto restore =
+            qScopeGuard([&before] { QSslConfiguration::setDefaultConfiguration(before); });
+
+        Peer peer(healthResponse(), &chain.server);
+        auto client = makeClient(peer.url());
+        client->setAdminKey(kAdminKey);
+
+        // Without a pin the CA-signed certificate verifies: the refusal below is the pin's.
+        Outcome<Health> unpinned;
+        client->health(this, unpinned.callback());
+        QTRY_VERIFY(unpinned.done());
+        QVERIFY2(unpinned.result->isOk(), describe(*unpinned.result).constData());
+
+        client->setPinnedCertificateSha256(pinned.sha256.toLatin1());
+        const int answeredBefore = peer.answered();
+        const qsizetype receivedBefore = peer.received().size();
+        Outcome<WhoAmI> refused;
+        client->whoAmI(this, refused.callback());
+        QTRY_VERIFY(refused.done());
+        QVERIFY(!refused.result->isOk());
+        const ApiError &error = refused.result->error();
+        QCOMPARE(error.kind, Kind::Tls);
+        QCOMPARE(error.certificateSha256, chain.server.sha256);
+        QVERIFY(error.details.value(u"pin_mismatch").toBool());
+        QVERIFY2(error.message.contains(u"not the one pinned"), qPrintable(error.message));
+        QVERIFY(error.message.contains(chain.server.sha256));
+        // Refused after the handshake and before the request: not a byte of it, nor the key.
+        QCOMPARE(peer.answered(), answeredBefore);
+        QCOMPARE(peer.received().size(), receivedBefore);
+        QVERIFY(!peer.received().contains(kAdminKey.toLatin1()));
+
+        // Pinning the server's own certificate accepts it again.
+        client->setPinnedCertificateSha256(chain.server.sha256.toLatin1());
+        Outcome<Health> accepted;
+        client->health(this, accepted.callback());
+        QTRY_VERIFY(accepted.done());
+        QVERIFY2(accepted.result->isOk(), describe(*accepted.result).constData());
+    }
+
+    // The live event stream follows the same rule as every other request.
+    void eventStreamRefusesAnotherCertificateEvenWhenCaTrusted()
+    {
+        const TestChain chain = makeCaSigned(30);
+        const TestCertificate pinned = makeSelfSigned("keybrake-test-a", 32);
+        const QSslConfiguration before = QSslConfiguration::defaultConfiguration();
+        QSslConfiguration trusting = before;
+        trusting.addCaCertificate(chain.authority);
+        QSslConfiguration::setDefaultConfiguration(trusting);
+        const auto restore =
+            qScopeGuard([&before] { QSslConfiguration::setDefaultConfiguration(before); });
+
+        Peer peer(healthResponse(), &chain.server);
+        auto client = makeClient(peer.url());
+        client->setAdminKey(kAdminKey);
+        client->setPinnedCertificateSha256(pinned.sha256.toLatin1());
+        EventStream stream(client.get());
+        stream.start();
+        QTRY_COMPARE(stream.state(), EventStream::State::Failed);
+        QVERIFY(stream.lastError().has_value());
+        QCOMPARE(stream.lastError()->kind, Kind::Tls);
+        QVERIFY(stream.lastError()->details.value(u"pin_mismatch").toBool());
+        QVERIFY(peer.received().isEmpty());
+    }
+
+    // Plain http:// goes only to this machine unless allowed; misspelt addresses are refused with
+    // a sentence, never read as another host ("htps//keybrake" used to become http://htps).
+    void serverAddressesAreParsedStrictly_data()
+    {
+        QTest::addColumn<QString>("typed");
+        QTest::addColumn<bool>("allowPlainHttp");
+        QTest::addColumn<QString>("url"); // empty: refused
+        QTest::addColumn<QString>("says");
+        QTest::newRow("https") << u"https://keybrake.example.com:8443/kb"_s << false
+                               << u"https://keybrake.example.com:8443/kb"_s << QString();
+        QTest::newRow("bare host means https")
+            << u"keybrake.example.com"_s << false << u"https://keybrake.example.com"_s << QString();
+        QTest::newRow("bare host and port")
+            << u"10.0.0.5:8443"_s << false << u"https://10.0.0.5:8443"_s << QString();
+        QTest::newRow("http on loopback")
+            << u"http://127.0.0.1:8080"_s << false << u"http://127.0.0.1:8080"_s << QString();
+        QTest::newRow("http on localhost")
+            << u"http://localhost:8080"_s << false << u"http://localhost:8080"_s << QString();
+        QTest::newRow("http on ::1")
+            << u"http://[::1]:8080"_s << false << u"http://[::1]:8080"_s << QString();
+        QTest::newRow("http across the network")
+            << u"http://keybrake.example.com"_s << false << QString() << u"unencrypted"_s;
+        QTest::newRow("http across the network, allowed")
+            << u"http://keybrake.example.com"_s << true << u"http://keybrake.example.com"_s
+            << QString();
+        QTest::newRow("misspelt scheme with a space")
+            << u"htps//keybrake prod"_s << false << QString() << u"contains a space"_s;
+        QTest::newRow("misspelt scheme")
+            << u"htps//keybrake"_s << false << QString() << u"is not a plain host name"_s;
+        QTest::newRow("missing slash")
+            << u"http:/keybrake"_s << false << QString() << u"is not a plain host name"_s;
+        QTest::newRow("unknown scheme")
+            << u"ftp://keybrake"_s << false << QString() << u"“ftp://” is not a scheme"_s;
+        QTest::newRow("no host") << u"https://"_s << false << QString() << u"no host"_s;
+        QTest::newRow("user info")
+            << u"https://me:pw@keybrake"_s << false << QString() << u"user name or password"_s;
+        QTest::newRow("empty") << u"  "_s << false << QString() << u"Enter the server"_s;
+    }
+    void serverAddressesAreParsedStrictly()
+    {
+        QFETCH(QString, typed);
+        QFETCH(bool, allowPlainHttp);
+        QFETCH(QString, url);
+        QFETCH(QString, says);
+        const ServerAddress::Parsed parsed = ServerAddress::parse(typed, allowPlainHttp);
+        if (url.isEmpty()) {
+            QVERIFY2(!parsed.problem.isEmpty(), qPrintable(parsed.url.toString()));
+            QVERIFY2(parsed.problem.contains(says), qPrintable(parsed.problem));
+            QVERIFY(!parsed.url.isValid());
+        } else {
+            QVERIFY2(parsed.problem.isEmpty(), qPrintable(parsed.problem));
+            QCOMPARE(parsed.url.toString(), url);
+        }
+    }
+
+    // The client itself refuses, unsent, plain HTTP to another machine unless the profile allows
+    // it: nothing reaches the network with the admin key in clear.
+    void plainHttpAcrossTheNetworkIsNotSent()
+    {
+        auto client = makeClient(QUrl(u"http://192.0.2.10:8080"_s));
+        client->setAdminKey(kAdminKey);
+        QVERIFY(!client->allowsPlainHttp());
+        Outcome<WhoAmI> outcome;
+        client->whoAmI(this, outcome.callback());
+        QTRY_VERIFY(outcome.done());
+        QVERIFY(!outcome.result->isOk());
+        QCOMPARE(outcome.result->error().kind, Kind::Network);
+        QCOMPARE(outcome.result->error().httpStatus, 0);
+        QVERIFY2(outcome.result->error().message.contains(u"unencrypted"),
+                 qPrintable(outcome.result->error().message));
+
+        // On this machine plain HTTP is fine without asking.
+        Peer local(healthResponse());
+        auto loopback = makeClient(local.url());
+        Outcome<Health> health;
+        loopback->health(this, health.callback());
+        QTRY_VERIFY(health.done());
+        QVERIFY2(health.result->isOk(), describe(*health.result).constData());
+    }
+
+    // Something that is not keybraked at the address: a web server's 404 page. It must not be
+    // reported as a refused key.
+    void aWebServerIsNotMistakenForKeybrake()
+    {
+        const QByteArray page = "<html><body><h1>Not Found</h1></body></html>";
+        Peer web("HTTP/1.1 404 Not Found\r\nContent-Type: text/html; charset=utf-8\r\n"
+                 "Content-Length: "
+                 + QByteArray::number(page.size()) + "\r\n\r\n" + page);
+        auto client = makeClient(web.url());
+        client->setAdminKey(kAdminKey);
+        Outcome<WhoAmI> outcome;
+        client->whoAmI(this, outcome.callback());
+        QTRY_VERIFY(outcome.done());
+        QVERIFY(!outcome.result->isOk());
+        const ApiError &error = outcome.result->error();
+        QVERIFY(error.notKeybrake);
+        QVERIFY2(error.message.contains(u"does not look like a Keybrake server"),
+                 qPrintable(error.message));
+        QVERIFY2(error.message.contains(u"HTTP 404 (text/html)"), qPrintable(error.message));
     }
 
     void certificatePinForms()

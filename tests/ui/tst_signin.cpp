@@ -11,17 +11,22 @@
 #include "resources/keybrakeresources.h"
 #include "testserver.h"
 #include "tlsforwarder.h"
+#include "ui/environmentband.h"
 #include "ui/mainwindow.h"
 #include "ui/messagebanner.h"
 #include "ui/signindialog.h"
 
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDirIterator>
+#include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -107,6 +112,44 @@ T *waitForTopLevel()
     return found;
 }
 
+// A web server that is not keybraked (a default page, another service on the port): it answers
+// every request with one fixed response.
+class PlainWebServer : public QTcpServer
+{
+public:
+    explicit PlainWebServer(QByteArray response)
+        : m_response(std::move(response))
+    {
+        listen(QHostAddress::LocalHost, 0);
+    }
+    QString url() const { return QStringLiteral("http://127.0.0.1:%1").arg(serverPort()); }
+
+protected:
+    void incomingConnection(qintptr descriptor) override
+    {
+        auto *socket = new QTcpSocket(this);
+        socket->setSocketDescriptor(descriptor);
+        connect(socket, &QTcpSocket::readyRead, this, [this, socket] {
+            m_received += socket->readAll();
+            if (m_received.contains("\r\n\r\n")) {
+                m_received.clear();
+                socket->write(m_response);
+            }
+        });
+    }
+
+private:
+    QByteArray m_response;
+    QByteArray m_received;
+};
+
+QByteArray htmlResponse(const QByteArray &status)
+{
+    const QByteArray page = "<!doctype html><html><body><h1>It works!</h1></body></html>";
+    return "HTTP/1.1 " + status + "\r\nContent-Type: text/html\r\nContent-Length: "
+        + QByteArray::number(page.size()) + "\r\n\r\n" + page;
+}
+
 } // namespace
 
 class TestSignIn : public QObject
@@ -156,9 +199,142 @@ private Q_SLOTS:
              QStringLiteral("kb_NotAKeyTheServerKnows0123456789abcdefghijkl"));
         dialog.signIn();
         QTRY_VERIFY_WITH_TIMEOUT(dialog.resultText().contains(QStringLiteral("✗")), 20000);
+        // Said as what happened to this key, not as the server's sentence for a request that
+        // carried none ("This route needs an admin API key: send Authorization: Bearer kb_...").
+        QVERIFY2(dialog.resultText().contains(QStringLiteral("did not accept the admin key")),
+                 qPrintable(dialog.resultText()));
+        QVERIFY2(!dialog.resultText().contains(QStringLiteral("needs an admin API key")),
+                 qPrintable(dialog.resultText()));
         QVERIFY(!dialog.testedIdentity());
         QCOMPARE(dialog.result(), int(QDialog::Rejected));
         QVERIFY(!keychain.contains(dialog.profile().secretAccount()));
+    }
+
+    void aServerThatIsNotKeybrakeIsSaidToBeOne_data()
+    {
+        QTest::addColumn<QByteArray>("status");
+        QTest::newRow("404 page") << QByteArray("404 Not Found");
+        QTest::newRow("401 of another service") << QByteArray("401 Unauthorized");
+        QTest::newRow("200 page") << QByteArray("200 OK");
+    }
+    void aServerThatIsNotKeybrakeIsSaidToBeOne()
+    {
+        QFETCH(QByteArray, status);
+        PlainWebServer web(htmlResponse(status));
+        MemorySecretStore keychain;
+        MemorySecretStore session;
+        SignInDialog dialog(&keychain, &session);
+        fill(dialog, QStringLiteral("web"), web.url(), m_server->adminKey());
+        dialog.testConnection();
+        QTRY_VERIFY_WITH_TIMEOUT(dialog.resultText().contains(QStringLiteral("✗")), 20000);
+        QVERIFY2(dialog.resultText().contains(QStringLiteral("does not look like a Keybrake "
+                                                             "server")),
+                 qPrintable(dialog.resultText()));
+        QVERIFY2(!dialog.resultText().contains(QStringLiteral("did not accept")),
+                 qPrintable(dialog.resultText()));
+        QVERIFY(!dialog.testedIdentity());
+    }
+
+    void anOldErrorClearsWhenTheAddressOrKeyChanges()
+    {
+        MemorySecretStore keychain;
+        MemorySecretStore session;
+        SignInDialog dialog(&keychain, &session);
+        fill(dialog, QStringLiteral("local"), m_server->baseUrl().toString(),
+             QStringLiteral("kb_NotAKeyTheServerKnows0123456789abcdefghijkl"));
+        dialog.testConnection();
+        QTRY_VERIFY_WITH_TIMEOUT(dialog.resultText().contains(QStringLiteral("✗")), 20000);
+        auto *url = dialog.findChild<QLineEdit *>(QStringLiteral("serverUrlLineEdit"));
+        QTest::keyClick(url, Qt::Key_End);
+        QTest::keyClick(url, Qt::Key_Backspace);
+        QCOMPARE(dialog.resultText(), QString());
+
+        dialog.testConnection();
+        QTRY_VERIFY_WITH_TIMEOUT(dialog.resultText().contains(QStringLiteral("✗")), 20000);
+        QTest::keyClicks(dialog.findChild<QLineEdit *>(QStringLiteral("adminKeyLineEdit")),
+                         QStringLiteral("x"));
+        QCOMPARE(dialog.resultText(), QString());
+    }
+
+    void theDialogSaysWhereTheFirstAdminKeyComesFrom()
+    {
+        MemorySecretStore keychain;
+        MemorySecretStore session;
+        SignInDialog dialog(&keychain, &session);
+        auto *hint = dialog.findChild<QLabel *>(QStringLiteral("adminKeyHintLabel"));
+        QVERIFY(hint);
+        QVERIFY(hint->text().contains(QStringLiteral("first admin key once")));
+        QVERIFY(hint->text().contains(QStringLiteral("keybraked admin-keys create --role admin")));
+    }
+
+    // "htps//keybrake prod" used to become http://htps; plain HTTP to another machine went
+    // ahead with a red label. Both are refused before anything is sent.
+    void malformedAndPlainHttpAddressesAreRefused()
+    {
+        MemorySecretStore keychain;
+        MemorySecretStore session;
+        SignInDialog dialog(&keychain, &session);
+        dialog.show();
+        fill(dialog, QStringLiteral("prod"), QStringLiteral("htps//keybrake prod"),
+             m_server->adminKey());
+        dialog.testConnection();
+        QVERIFY2(dialog.resultText().contains(QStringLiteral("is not a server address")),
+                 qPrintable(dialog.resultText()));
+        fill(dialog, QStringLiteral("prod"), QStringLiteral("htps//keybrake"),
+             m_server->adminKey());
+        dialog.signIn();
+        QVERIFY2(dialog.resultText().contains(QStringLiteral("is not a server address")),
+                 qPrintable(dialog.resultText()));
+        QCOMPARE(dialog.result(), int(QDialog::Rejected));
+
+        // A bare host means https.
+        fill(dialog, QStringLiteral("prod"), QStringLiteral("keybrake.example.com"),
+             m_server->adminKey());
+        QCOMPARE(dialog.profile().url, QUrl(QStringLiteral("https://keybrake.example.com")));
+
+        auto *allow = dialog.findChild<QCheckBox *>(QStringLiteral("allowPlainHttpCheckBox"));
+        QVERIFY(!allow->isVisible());
+        fill(dialog, QStringLiteral("prod"), QStringLiteral("http://192.0.2.10:8080"),
+             m_server->adminKey());
+        QVERIFY(allow->isVisible());
+        dialog.testConnection();
+        QVERIFY2(dialog.resultText().contains(QStringLiteral("unencrypted")),
+                 qPrintable(dialog.resultText()));
+        QVERIFY(!dialog.profile().allowPlainHttp);
+        allow->setChecked(true);
+        QVERIFY(dialog.profile().allowPlainHttp);
+        QCOMPARE(dialog.profile().url, QUrl(QStringLiteral("http://192.0.2.10:8080")));
+
+        // On this machine plain HTTP needs no permission, and none is stored.
+        allow->setChecked(false);
+        fill(dialog, QStringLiteral("local"), m_server->baseUrl().toString(), m_server->adminKey());
+        QVERIFY(!allow->isVisible());
+        dialog.testConnection();
+        QTRY_VERIFY_WITH_TIMEOUT(dialog.testedIdentity().has_value(), 20000);
+        QVERIFY(!dialog.profile().allowPlainHttp);
+    }
+
+    // The band says so while a profile sends its key over plain HTTP across the network.
+    void theBandShowsPlainHttpAcrossTheNetwork()
+    {
+        ServerProfile remote = ServerProfile::create(QStringLiteral("lab"),
+                                                     QUrl(QStringLiteral("http://192.0.2.10:8080")),
+                                                     ServerEnvironment::Staging);
+        remote.allowPlainHttp = true;
+        ConsoleSession plain(remote, m_server->adminKey());
+        EnvironmentBand band;
+        band.setSession(&plain);
+        band.show();
+        auto *label = band.findChild<QLabel *>(QStringLiteral("plainHttpLabel"));
+        QVERIFY(label->isVisible());
+        QVERIFY(label->text().contains(QStringLiteral("plain HTTP")));
+
+        ConsoleSession local(ServerProfile::create(QStringLiteral("local"), m_server->baseUrl(),
+                                                   ServerEnvironment::Development),
+                             m_server->adminKey());
+        band.setSession(&local);
+        QVERIFY(!label->isVisible());
+        band.setSession(nullptr);
     }
 
     void keychainFailureOffersSessionOnlyAndWritesNothing()
