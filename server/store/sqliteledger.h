@@ -41,6 +41,10 @@ private:
         Usd cap;
         std::optional<TimePoint> revokedAt;
         TimePoint expiresAt;
+        std::string label; // for prefix blocks
+        std::string vendor;
+        std::optional<std::int64_t> maxCallsPerMinute;
+        std::optional<Usd> maxUsdPerMinute;
     };
     struct ClaimRecord
     {
