@@ -18,6 +18,9 @@ struct AdminKeyInfo
     QDateTime createdAt;
     QDateTime revokedAt; // invalid while the key is usable
     QString createdBy; // admin key id, or "bootstrap" / "cli"
+    QString createdByName; // that admin key's name ("bootstrap" / "cli" name themselves)
+    QDateTime lastUsedAt; // invalid: never used (recorded to within a minute)
+    qint64 keysIssuedToday = 0; // vault keys it issued in the server's current spend window
 
     bool isRevoked() const { return revokedAt.isValid(); }
     friend bool operator==(const AdminKeyInfo &, const AdminKeyInfo &) = default;

@@ -37,7 +37,9 @@ struct AuditEntry
     // "allowed", "replayed", "upstream_error" or "denied_*" (contract, "The audit log"); kept as
     // text so a new verdict still shows.
     QString verdict;
-    QString reason; // the refusal code or upstream failure; empty when allowed
+    // Call rows: the refusal code or upstream failure, empty when allowed. Admin rows: the
+    // operator's reason for a revoke, block or lift, when one was given.
+    QString reason;
     int httpStatus = 0;
     std::optional<int> upstreamStatus;
     Usd costUsd;
@@ -54,6 +56,7 @@ struct AuditEntry
     // Admin rows.
     QString action; // "key.issued", "key.revoked", "admin_key.created", "admin_key.revoked"
     QString actor; // admin key id
+    QString actorName; // that admin key's name (empty when the server does not know it)
     QString detail; // redacted parameters as compact JSON text
 
     bool isDenied() const { return verdict.startsWith(u"denied_"); }

@@ -23,6 +23,7 @@ QUrlQuery AuditQuery::toUrlQuery() const
             query.addQueryItem(QString::fromLatin1(name), value);
     };
     add("key_id", keyId);
+    add("actor", actor);
     add("label", label);
     add("label_prefix", labelPrefix);
     add("vendor", vendor);

@@ -17,6 +17,7 @@ struct AuditQuery
 
     Kind kind = Kind::Call;
     QString keyId;
+    QString actor; // admin key id: admin rows it wrote
     QString label; // exact agent_run_label
     QString labelPrefix;
     QString vendor;

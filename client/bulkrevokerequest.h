@@ -4,6 +4,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <chrono>
 #include <utility>
 
 namespace keybrake::client {
@@ -16,6 +17,11 @@ struct BulkRevokeRequest
     QString labelPrefix;
     QString vendor;
     bool dryRun = false;
+    QString reason; // the operator's optional reason (kept on each revoked key and audit row)
+    // With labelPrefix: also block the prefix in the same request (a reason is then required),
+    // for blockExpiresIn (0: until lifted). Not created on a dry run.
+    bool block = false;
+    std::chrono::seconds blockExpiresIn {0};
 
     static BulkRevokeRequest byIds(QStringList ids)
     {

@@ -1,9 +1,12 @@
 #pragma once
 
+#include "client/prefixblock.h"
 #include "usd.h"
 
 #include <QDateTime>
 #include <QStringList>
+
+#include <optional>
 
 namespace keybrake::client {
 
@@ -16,6 +19,7 @@ struct BulkRevokeResult
     bool dryRun = false;
     Usd heldUsd; // holds still open on those keys
     QDateTime revokedAt; // invalid on a dry run
+    std::optional<PrefixBlock> block; // the block created with the revoke ("block": true)
 
     friend bool operator==(const BulkRevokeResult &, const BulkRevokeResult &) = default;
 };

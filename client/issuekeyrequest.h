@@ -10,6 +10,7 @@
 #include <QStringList>
 
 #include <chrono>
+#include <optional>
 
 namespace keybrake::client {
 
@@ -27,6 +28,10 @@ struct IssueKeyRequest
     QString name; // optional; the server defaults it to the label
     KeyScope scope;
     QMap<QString, QString> metadata;
+    // Velocity limits (sliding 60 s window); nullopt: not sent (the server may apply its default
+    // for the label's prefix).
+    std::optional<qint64> maxCallsPerMinute;
+    std::optional<Usd> maxUsdPerMinute;
     // Sent as the Idempotency-Key header, not in the body: the same key and body within 48 h
     // return the same vault key (and secret) instead of issuing a second budget.
     QString idempotencyKey;

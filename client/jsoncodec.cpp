@@ -48,6 +48,13 @@ bool decode(const QJsonValue &, const QString &, QString *, VendorDailyReport *)
 bool decode(const QJsonValue &, const QString &, QString *, Anomaly *);
 bool decode(const QJsonValue &, const QString &, QString *, AnomalyThresholds *);
 bool decode(const QJsonValue &, const QString &, QString *, AnomalyReport *);
+bool decode(const QJsonValue &, const QString &, QString *, AdminRef *);
+bool decode(const QJsonValue &, const QString &, QString *, PrefixBlock *);
+bool decode(const QJsonValue &, const QString &, QString *, QList<PrefixBlock> *);
+bool decode(const QJsonValue &, const QString &, QString *, CreateBlockRequest *);
+bool decode(const QJsonValue &, const QString &, QString *, VelocityDefault *);
+bool decode(const QJsonValue &, const QString &, QString *, QList<VelocityDefault> *);
+bool decode(const QJsonValue &, const QString &, QString *, DeletedVelocityDefault *);
 
 enum class Need {
     Optional, // missing or null gives the empty value
@@ -337,6 +344,13 @@ bool decode(const QJsonValue &json, const QString &path, QString *error, VaultKe
     out->createdAt = r.time(u"created_at");
     out->expiresAt = r.time(u"expires_at");
     out->revokedAt = r.time(u"revoked_at");
+    out->maxCallsPerMinute = r.optionalInteger(u"max_calls_per_minute");
+    out->maxUsdPerMinute = r.optionalMoney(u"max_usd_per_minute");
+    out->issuedBy = {};
+    r.object(u"issued_by", &out->issuedBy);
+    out->revokedBy = {};
+    r.object(u"revoked_by", &out->revokedBy);
+    out->revokeReason = r.string(u"revoke_reason");
     out->spentTodayUsd = r.money(u"spent_today_usd");
     out->heldUsd = r.money(u"held_usd");
     out->callsToday = r.integer(u"calls_today");
@@ -376,6 +390,8 @@ bool decode(const QJsonValue &json, const QString &path, QString *error, IssueKe
     out->scope = {};
     r.object(u"scope", &out->scope);
     out->metadata = r.stringMap(u"metadata");
+    out->maxCallsPerMinute = r.optionalInteger(u"max_calls_per_minute");
+    out->maxUsdPerMinute = r.optionalMoney(u"max_usd_per_minute");
     out->idempotencyKey.clear(); // a header, never part of the body
     return r.ok();
 }
@@ -407,6 +423,17 @@ bool decode(const QJsonValue &json, const QString &path, QString *error, BulkRev
     out->labelPrefix = r.string(u"label_prefix");
     out->vendor = r.string(u"vendor");
     out->dryRun = r.boolean(u"dry_run");
+    out->reason = r.string(u"reason");
+    out->block = r.boolean(u"block");
+    out->blockExpiresIn = std::chrono::seconds(0);
+    if (const QJsonValue expiresIn = json.toObject().value(u"expires_in");
+        r.ok() && !expiresIn.isUndefined() && !expiresIn.isNull()) {
+        const std::optional<qint64> seconds = JsonCodec::parseDurationSeconds(expiresIn);
+        if (seconds)
+            out->blockExpiresIn = std::chrono::seconds(*seconds);
+        else
+            r.fail(u"expires_in", QStringLiteral("expected a duration such as \"1h\" or 3600"));
+    }
     return r.ok();
 }
 
@@ -419,6 +446,12 @@ bool decode(const QJsonValue &json, const QString &path, QString *error, BulkRev
     out->dryRun = r.boolean(u"dry_run");
     out->heldUsd = r.money(u"held_usd");
     out->revokedAt = r.time(u"revoked_at");
+    out->block.reset();
+    if (const QJsonValue block = json.toObject().value(u"block"); r.ok() && block.isObject()) {
+        PrefixBlock value;
+        if (decode(block, path + QStringLiteral(".block"), error, &value))
+            out->block = std::move(value);
+    }
     return r.ok();
 }
 
@@ -455,6 +488,7 @@ bool decode(const QJsonValue &json, const QString &path, QString *error, AuditEn
     out->upstreamLatencyMs = r.optionalNumber(u"upstream_latency_ms");
     out->action = r.string(u"action");
     out->actor = r.string(u"actor");
+    out->actorName = r.string(u"actor_name");
     out->detail = r.text(u"detail");
     return r.ok();
 }
@@ -545,6 +579,91 @@ bool decode(const QJsonValue &json, const QString &path, QString *error, AdminKe
     out->createdAt = r.time(u"created_at");
     out->revokedAt = r.time(u"revoked_at");
     out->createdBy = r.string(u"created_by");
+    out->createdByName = r.string(u"created_by_name");
+    out->lastUsedAt = r.time(u"last_used_at");
+    out->keysIssuedToday = r.integer(u"keys_issued_today");
+    return r.ok();
+}
+
+bool decode(const QJsonValue &json, const QString &path, QString *error, AdminRef *out)
+{
+    Reader r(json, path, error);
+    out->adminKeyId = r.string(u"admin_key_id", Need::Required);
+    out->name = r.string(u"name");
+    return r.ok();
+}
+
+bool decode(const QJsonValue &json, const QString &path, QString *error, PrefixBlock *out)
+{
+    Reader r(json, path, error);
+    out->id = r.string(u"id", Need::Required);
+    out->labelPrefix = r.string(u"label_prefix", Need::Required);
+    out->vendor = r.string(u"vendor");
+    out->reason = r.string(u"reason");
+    out->status = r.string(u"status");
+    out->createdAt = r.time(u"created_at");
+    out->endsAt = r.time(u"ends_at");
+    out->liftedAt = r.time(u"lifted_at");
+    out->createdBy = {};
+    r.object(u"created_by", &out->createdBy);
+    out->liftedBy = {};
+    r.object(u"lifted_by", &out->liftedBy);
+    out->liftReason = r.string(u"lift_reason");
+    out->refusedCalls = r.integer(u"refused_calls");
+    out->refusedIssuances = r.integer(u"refused_issuances");
+    return r.ok();
+}
+
+bool decode(const QJsonValue &json, const QString &path, QString *error, QList<PrefixBlock> *out)
+{
+    Reader r(json, path, error);
+    *out = r.list<PrefixBlock>(u"data", Need::Required);
+    return r.ok();
+}
+
+bool decode(const QJsonValue &json, const QString &path, QString *error, CreateBlockRequest *out)
+{
+    Reader r(json, path, error);
+    out->labelPrefix = r.string(u"label_prefix", Need::Required);
+    out->vendor = r.string(u"vendor");
+    out->reason = r.string(u"reason");
+    out->expiresIn = std::chrono::seconds(0);
+    if (const QJsonValue expiresIn = json.toObject().value(u"expires_in");
+        r.ok() && !expiresIn.isUndefined() && !expiresIn.isNull()) {
+        const std::optional<qint64> seconds = JsonCodec::parseDurationSeconds(expiresIn);
+        if (seconds)
+            out->expiresIn = std::chrono::seconds(*seconds);
+        else
+            r.fail(u"expires_in", QStringLiteral("expected a duration such as \"1h\" or 3600"));
+    }
+    return r.ok();
+}
+
+bool decode(const QJsonValue &json, const QString &path, QString *error, VelocityDefault *out)
+{
+    Reader r(json, path, error);
+    out->labelPrefix = r.string(u"label_prefix", Need::Required);
+    out->maxCallsPerMinute = r.optionalInteger(u"max_calls_per_minute");
+    out->maxUsdPerMinute = r.optionalMoney(u"max_usd_per_minute");
+    out->updatedAt = r.time(u"updated_at");
+    out->updatedBy = {};
+    r.object(u"updated_by", &out->updatedBy);
+    return r.ok();
+}
+
+bool decode(const QJsonValue &json, const QString &path, QString *error,
+            QList<VelocityDefault> *out)
+{
+    Reader r(json, path, error);
+    *out = r.list<VelocityDefault>(u"data", Need::Required);
+    return r.ok();
+}
+
+bool decode(const QJsonValue &json, const QString &path, QString *error,
+            DeletedVelocityDefault *out)
+{
+    Reader r(json, path, error);
+    out->labelPrefix = r.string(u"label_prefix", Need::Required);
     return r.ok();
 }
 
@@ -885,6 +1004,14 @@ QJsonValue optionalToJson(const std::optional<T> &value)
         return QJsonValue(*value);
 }
 
+QJsonValue refToJson(const AdminRef &value)
+{
+    if (!value.isValid())
+        return QJsonValue(QJsonValue::Null);
+    return QJsonObject {{QStringLiteral("admin_key_id"), value.adminKeyId},
+                        {QStringLiteral("name"), value.name}};
+}
+
 template<typename T>
 QJsonArray listToJson(const QList<T> &list)
 {
@@ -967,6 +1094,34 @@ bool JsonCodec::fromJson(const QJsonValue &json, QList<AdminKeyInfo> *out, QStri
     return decodeTop(json, out, error);
 }
 bool JsonCodec::fromJson(const QJsonValue &json, CreatedAdminKey *out, QString *error)
+{
+    return decodeTop(json, out, error);
+}
+bool JsonCodec::fromJson(const QJsonValue &json, AdminRef *out, QString *error)
+{
+    return decodeTop(json, out, error);
+}
+bool JsonCodec::fromJson(const QJsonValue &json, PrefixBlock *out, QString *error)
+{
+    return decodeTop(json, out, error);
+}
+bool JsonCodec::fromJson(const QJsonValue &json, QList<PrefixBlock> *out, QString *error)
+{
+    return decodeTop(json, out, error);
+}
+bool JsonCodec::fromJson(const QJsonValue &json, CreateBlockRequest *out, QString *error)
+{
+    return decodeTop(json, out, error);
+}
+bool JsonCodec::fromJson(const QJsonValue &json, VelocityDefault *out, QString *error)
+{
+    return decodeTop(json, out, error);
+}
+bool JsonCodec::fromJson(const QJsonValue &json, QList<VelocityDefault> *out, QString *error)
+{
+    return decodeTop(json, out, error);
+}
+bool JsonCodec::fromJson(const QJsonValue &json, DeletedVelocityDefault *out, QString *error)
 {
     return decodeTop(json, out, error);
 }
@@ -1110,6 +1265,11 @@ QJsonObject JsonCodec::toJson(const VaultKey &value)
         {QStringLiteral("created_at"), timeToJson(value.createdAt)},
         {QStringLiteral("expires_at"), timeToJson(value.expiresAt)},
         {QStringLiteral("revoked_at"), timeToJson(value.revokedAt)},
+        {QStringLiteral("max_calls_per_minute"), optionalToJson(value.maxCallsPerMinute)},
+        {QStringLiteral("max_usd_per_minute"), optionalToJson(value.maxUsdPerMinute)},
+        {QStringLiteral("issued_by"), refToJson(value.issuedBy)},
+        {QStringLiteral("revoked_by"), refToJson(value.revokedBy)},
+        {QStringLiteral("revoke_reason"), nullIfEmpty(value.revokeReason)},
         {QStringLiteral("spent_today_usd"), moneyToJson(value.spentTodayUsd)},
         {QStringLiteral("held_usd"), moneyToJson(value.heldUsd)},
         {QStringLiteral("calls_today"), value.callsToday},
@@ -1145,6 +1305,10 @@ QJsonObject JsonCodec::toJson(const IssueKeyRequest &value)
         json.insert(u"scope", toJson(value.scope));
     if (!value.metadata.isEmpty())
         json.insert(u"metadata", toObject(value.metadata));
+    if (value.maxCallsPerMinute)
+        json.insert(u"max_calls_per_minute", *value.maxCallsPerMinute);
+    if (value.maxUsdPerMinute)
+        json.insert(u"max_usd_per_minute", moneyToJson(*value.maxUsdPerMinute));
     return json;
 }
 
@@ -1176,6 +1340,12 @@ QJsonObject JsonCodec::toJson(const BulkRevokeRequest &value)
         json.insert(u"vendor", value.vendor);
     if (value.dryRun)
         json.insert(u"dry_run", true);
+    if (!value.reason.isEmpty())
+        json.insert(u"reason", value.reason);
+    if (value.block)
+        json.insert(u"block", true);
+    if (value.block && value.blockExpiresIn.count() > 0)
+        json.insert(u"expires_in", static_cast<qint64>(value.blockExpiresIn.count()));
     return json;
 }
 
@@ -1188,6 +1358,8 @@ QJsonObject JsonCodec::toJson(const BulkRevokeResult &value)
         {QStringLiteral("dry_run"), value.dryRun},
         {QStringLiteral("held_usd"), moneyToJson(value.heldUsd)},
         {QStringLiteral("revoked_at"), timeToJson(value.revokedAt)},
+        {QStringLiteral("block"),
+         value.block ? QJsonValue(toJson(*value.block)) : QJsonValue(QJsonValue::Null)},
     };
 }
 
@@ -1224,6 +1396,7 @@ QJsonObject JsonCodec::toJson(const AuditEntry &value)
     if (value.kind == AuditKind::Admin) {
         json.insert(u"action", value.action);
         json.insert(u"actor", value.actor);
+        json.insert(u"actor_name", nullIfEmpty(value.actorName));
         json.insert(u"detail", value.detail);
     }
     return json;
@@ -1301,7 +1474,76 @@ QJsonObject JsonCodec::toJson(const AdminKeyInfo &value)
         {QStringLiteral("created_at"), timeToJson(value.createdAt)},
         {QStringLiteral("revoked_at"), timeToJson(value.revokedAt)},
         {QStringLiteral("created_by"), value.createdBy},
+        {QStringLiteral("created_by_name"), value.createdByName},
+        {QStringLiteral("last_used_at"), timeToJson(value.lastUsedAt)},
+        {QStringLiteral("keys_issued_today"), value.keysIssuedToday},
     };
+}
+
+QJsonObject JsonCodec::toJson(const AdminRef &value)
+{
+    return QJsonObject {{QStringLiteral("admin_key_id"), value.adminKeyId},
+                        {QStringLiteral("name"), value.name}};
+}
+
+QJsonObject JsonCodec::toJson(const PrefixBlock &value)
+{
+    return QJsonObject {
+        {QStringLiteral("id"), value.id},
+        {QStringLiteral("label_prefix"), value.labelPrefix},
+        {QStringLiteral("vendor"), nullIfEmpty(value.vendor)},
+        {QStringLiteral("reason"), value.reason},
+        {QStringLiteral("status"), value.status},
+        {QStringLiteral("created_at"), timeToJson(value.createdAt)},
+        {QStringLiteral("ends_at"), timeToJson(value.endsAt)},
+        {QStringLiteral("lifted_at"), timeToJson(value.liftedAt)},
+        {QStringLiteral("created_by"), refToJson(value.createdBy)},
+        {QStringLiteral("lifted_by"), refToJson(value.liftedBy)},
+        {QStringLiteral("lift_reason"), nullIfEmpty(value.liftReason)},
+        {QStringLiteral("refused_calls"), value.refusedCalls},
+        {QStringLiteral("refused_issuances"), value.refusedIssuances},
+    };
+}
+
+QJsonObject JsonCodec::toJson(const QList<PrefixBlock> &value)
+{
+    return QJsonObject {{QStringLiteral("data"), listToJson(value)}};
+}
+
+QJsonObject JsonCodec::toJson(const CreateBlockRequest &value)
+{
+    QJsonObject json {{QStringLiteral("label_prefix"), value.labelPrefix},
+                      {QStringLiteral("reason"), value.reason}};
+    if (!value.vendor.isEmpty())
+        json.insert(u"vendor", value.vendor);
+    if (value.expiresIn.count() > 0)
+        json.insert(u"expires_in", static_cast<qint64>(value.expiresIn.count()));
+    return json;
+}
+
+QJsonObject JsonCodec::toJson(const VelocityDefault &value)
+{
+    QJsonObject json {{QStringLiteral("label_prefix"), value.labelPrefix}};
+    if (value.maxCallsPerMinute)
+        json.insert(u"max_calls_per_minute", *value.maxCallsPerMinute);
+    if (value.maxUsdPerMinute)
+        json.insert(u"max_usd_per_minute", moneyToJson(*value.maxUsdPerMinute));
+    if (value.updatedAt.isValid())
+        json.insert(u"updated_at", timeToJson(value.updatedAt));
+    if (value.updatedBy.isValid())
+        json.insert(u"updated_by", refToJson(value.updatedBy));
+    return json;
+}
+
+QJsonObject JsonCodec::toJson(const QList<VelocityDefault> &value)
+{
+    return QJsonObject {{QStringLiteral("data"), listToJson(value)}};
+}
+
+QJsonObject JsonCodec::toJson(const DeletedVelocityDefault &value)
+{
+    return QJsonObject {{QStringLiteral("label_prefix"), value.labelPrefix},
+                        {QStringLiteral("deleted"), true}};
 }
 
 QJsonObject JsonCodec::toJson(const QList<AdminKeyInfo> &value)

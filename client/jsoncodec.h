@@ -1,6 +1,7 @@
 #pragma once
 
 #include "client/adminkeyinfo.h"
+#include "client/adminref.h"
 #include "client/agentreport.h"
 #include "client/anomalyreport.h"
 #include "client/apierror.h"
@@ -14,6 +15,7 @@
 #include "client/issuekeyrequest.h"
 #include "client/keypage.h"
 #include "client/keyscope.h"
+#include "client/prefixblock.h"
 #include "client/result.h"
 #include "client/revokeresult.h"
 #include "client/rundetail.h"
@@ -21,6 +23,7 @@
 #include "client/runtimeline.h"
 #include "client/todaystats.h"
 #include "client/vaultkey.h"
+#include "client/velocitydefault.h"
 #include "client/vendorcatalog.h"
 #include "client/vendordailyreport.h"
 #include "client/whoami.h"
@@ -77,6 +80,18 @@ public:
     static bool fromJson(const QJsonValue &json, AgentReport *out, QString *error = nullptr);
     static bool fromJson(const QJsonValue &json, VendorDailyReport *out, QString *error = nullptr);
     static bool fromJson(const QJsonValue &json, AnomalyReport *out, QString *error = nullptr);
+    // Prefix blocks and velocity defaults (docs/api.md, "Stopping an agent").
+    static bool fromJson(const QJsonValue &json, AdminRef *out, QString *error = nullptr);
+    static bool fromJson(const QJsonValue &json, PrefixBlock *out, QString *error = nullptr);
+    // GET /v1/blocks: the {"data": [...]} envelope.
+    static bool fromJson(const QJsonValue &json, QList<PrefixBlock> *out, QString *error = nullptr);
+    static bool fromJson(const QJsonValue &json, CreateBlockRequest *out, QString *error = nullptr);
+    static bool fromJson(const QJsonValue &json, VelocityDefault *out, QString *error = nullptr);
+    // GET /v1/velocity-defaults: the {"data": [...]} envelope.
+    static bool fromJson(const QJsonValue &json, QList<VelocityDefault> *out,
+                         QString *error = nullptr);
+    static bool fromJson(const QJsonValue &json, DeletedVelocityDefault *out,
+                         QString *error = nullptr);
 
     static QJsonObject toJson(const KeyScope &value);
     static QJsonObject toJson(const VaultKey &value);
@@ -109,6 +124,13 @@ public:
     static QJsonObject toJson(const VendorDailyReport &value);
     static QJsonObject toJson(const Anomaly &value);
     static QJsonObject toJson(const AnomalyReport &value);
+    static QJsonObject toJson(const AdminRef &value);
+    static QJsonObject toJson(const PrefixBlock &value);
+    static QJsonObject toJson(const QList<PrefixBlock> &value);
+    static QJsonObject toJson(const CreateBlockRequest &value);
+    static QJsonObject toJson(const VelocityDefault &value);
+    static QJsonObject toJson(const QList<VelocityDefault> &value);
+    static QJsonObject toJson(const DeletedVelocityDefault &value);
 
     // Money and times as the contract writes them: a JSON number with at most six decimals, and
     // "2026-11-28T14:03:05.123Z" (null for an invalid QDateTime).

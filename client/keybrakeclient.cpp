@@ -276,6 +276,18 @@ ApiRequest *KeybrakeClient::revokeKey(const QString &keyId, QObject *context,
     return send(std::move(call), context, std::move(callback));
 }
 
+ApiRequest *KeybrakeClient::revokeKey(const QString &keyId, const QString &reason, QObject *context,
+                                      Callback<RevokeResult> callback)
+{
+    Call call;
+    call.method = "DELETE";
+    call.path = QStringLiteral("/v1/keys/") + segment(keyId);
+    if (!reason.isEmpty())
+        call.query.addQueryItem(QStringLiteral("reason"), reason);
+    call.failedAction = tr("Could not revoke the vault key %1.").arg(keyId);
+    return send(std::move(call), context, std::move(callback));
+}
+
 ApiRequest *KeybrakeClient::revokeKeys(const BulkRevokeRequest &request, QObject *context,
                                        Callback<BulkRevokeResult> callback)
 {
@@ -465,6 +477,78 @@ ApiRequest *KeybrakeClient::revokeAdminKey(const QString &id, QObject *context,
     call.method = "DELETE";
     call.path = QStringLiteral("/v1/admin-keys/") + segment(id);
     call.failedAction = tr("Could not revoke the admin key %1.").arg(id);
+    return send(std::move(call), context, std::move(callback));
+}
+
+ApiRequest *KeybrakeClient::blocks(bool includeEnded, QObject *context,
+                                   Callback<QList<PrefixBlock>> callback)
+{
+    Call call;
+    call.method = "GET";
+    call.path = QStringLiteral("/v1/blocks");
+    if (includeEnded)
+        call.query.addQueryItem(QStringLiteral("status"), QStringLiteral("all"));
+    call.failedAction = tr("Could not load the prefix blocks.");
+    return send(std::move(call), context, std::move(callback));
+}
+
+ApiRequest *KeybrakeClient::createBlock(const CreateBlockRequest &request, QObject *context,
+                                        Callback<PrefixBlock> callback)
+{
+    Call call;
+    call.method = "POST";
+    call.path = QStringLiteral("/v1/blocks");
+    call.body = QJsonDocument(request.toJson()).toJson(QJsonDocument::Compact);
+    call.failedAction = tr("Could not block the prefix %1.").arg(request.labelPrefix);
+    return send(std::move(call), context, std::move(callback));
+}
+
+ApiRequest *KeybrakeClient::liftBlock(const QString &blockId, const QString &reason,
+                                      QObject *context, Callback<PrefixBlock> callback)
+{
+    Call call;
+    call.method = "DELETE";
+    call.path = QStringLiteral("/v1/blocks/") + segment(blockId);
+    if (!reason.isEmpty())
+        call.query.addQueryItem(QStringLiteral("reason"), reason);
+    call.failedAction = tr("Could not lift the block %1.").arg(blockId);
+    return send(std::move(call), context, std::move(callback));
+}
+
+ApiRequest *KeybrakeClient::velocityDefaults(QObject *context,
+                                             Callback<QList<VelocityDefault>> callback)
+{
+    Call call;
+    call.method = "GET";
+    call.path = QStringLiteral("/v1/velocity-defaults");
+    call.failedAction = tr("Could not load the velocity defaults.");
+    return send(std::move(call), context, std::move(callback));
+}
+
+ApiRequest *KeybrakeClient::setVelocityDefault(const VelocityDefault &value, QObject *context,
+                                               Callback<VelocityDefault> callback)
+{
+    Call call;
+    call.method = "PUT";
+    call.path = QStringLiteral("/v1/velocity-defaults");
+    QJsonObject body {{QStringLiteral("label_prefix"), value.labelPrefix}};
+    if (value.maxCallsPerMinute)
+        body.insert(u"max_calls_per_minute", *value.maxCallsPerMinute);
+    if (value.maxUsdPerMinute)
+        body.insert(u"max_usd_per_minute", JsonCodec::moneyToJson(*value.maxUsdPerMinute));
+    call.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+    call.failedAction = tr("Could not set the velocity default for %1.").arg(value.labelPrefix);
+    return send(std::move(call), context, std::move(callback));
+}
+
+ApiRequest *KeybrakeClient::deleteVelocityDefault(const QString &labelPrefix, QObject *context,
+                                                  Callback<DeletedVelocityDefault> callback)
+{
+    Call call;
+    call.method = "DELETE";
+    call.path = QStringLiteral("/v1/velocity-defaults");
+    call.query.addQueryItem(QStringLiteral("label_prefix"), labelPrefix);
+    call.failedAction = tr("Could not delete the velocity default for %1.").arg(labelPrefix);
     return send(std::move(call), context, std::move(callback));
 }
 

@@ -18,6 +18,7 @@
 #include "client/issuekeyrequest.h"
 #include "client/keypage.h"
 #include "client/keyquery.h"
+#include "client/prefixblock.h"
 #include "client/reportrange.h"
 #include "client/result.h"
 #include "client/revokeresult.h"
@@ -28,6 +29,7 @@
 #include "client/timelinequery.h"
 #include "client/todaystats.h"
 #include "client/vaultkey.h"
+#include "client/velocitydefault.h"
 #include "client/vendorcatalog.h"
 #include "client/vendordailyreport.h"
 #include "client/whoami.h"
@@ -120,6 +122,10 @@ public:
     ApiRequest *key(const QString &keyId, QObject *context, Callback<VaultKey> callback);
     // DELETE /v1/keys/{keyId} (operator). Idempotent on the server.
     ApiRequest *revokeKey(const QString &keyId, QObject *context, Callback<RevokeResult> callback);
+    // The same with the operator's reason (kept on the key as revoke_reason and on the audit row;
+    // empty: none). At most 500 characters.
+    ApiRequest *revokeKey(const QString &keyId, const QString &reason, QObject *context,
+                          Callback<RevokeResult> callback);
     // POST /v1/keys/revoke (operator).
     ApiRequest *revokeKeys(const BulkRevokeRequest &request, QObject *context,
                            Callback<BulkRevokeResult> callback);
@@ -158,6 +164,24 @@ public:
     ApiRequest *revokeAdminKey(const QString &id, QObject *context,
                                Callback<AdminKeyInfo> callback);
 
+    // --- Prefix blocks (GET: viewer; create and lift: operator) ---
+    // GET /v1/blocks: the active blocks, or with includeEnded every block (lifted and expired
+    // too), newest first.
+    ApiRequest *blocks(bool includeEnded, QObject *context, Callback<QList<PrefixBlock>> callback);
+    // POST /v1/blocks. A reason is required by the server.
+    ApiRequest *createBlock(const CreateBlockRequest &request, QObject *context,
+                            Callback<PrefixBlock> callback);
+    // DELETE /v1/blocks/{id}: lifts it (idempotent: a lifted block comes back as it is).
+    ApiRequest *liftBlock(const QString &blockId, const QString &reason, QObject *context,
+                          Callback<PrefixBlock> callback);
+    // --- Velocity defaults (GET: viewer; set and delete: admin) ---
+    ApiRequest *velocityDefaults(QObject *context, Callback<QList<VelocityDefault>> callback);
+    // PUT /v1/velocity-defaults: creates or replaces the default of value.labelPrefix.
+    ApiRequest *setVelocityDefault(const VelocityDefault &value, QObject *context,
+                                   Callback<VelocityDefault> callback);
+    // DELETE /v1/velocity-defaults?label_prefix=...; 404 not_found when there is none.
+    ApiRequest *deleteVelocityDefault(const QString &labelPrefix, QObject *context,
+                                      Callback<DeletedVelocityDefault> callback);
     // --- Health (no authentication) ---
     ApiRequest *health(QObject *context, Callback<Health> callback);
 

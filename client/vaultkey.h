@@ -1,5 +1,6 @@
 #pragma once
 
+#include "client/adminref.h"
 #include "client/keyscope.h"
 #include "usd.h"
 
@@ -42,6 +43,13 @@ struct VaultKey
     QDateTime createdAt; // all times UTC
     QDateTime expiresAt;
     QDateTime revokedAt; // invalid (null) while not revoked
+    // Velocity limits over a sliding 60 s window (the key's own or the server's default for its
+    // label prefix at issuance); nullopt: none.
+    std::optional<qint64> maxCallsPerMinute;
+    std::optional<Usd> maxUsdPerMinute;
+    AdminRef issuedBy; // the admin key that issued it
+    AdminRef revokedBy; // invalid while not revoked
+    QString revokeReason; // the operator's reason, when one was given
     // Spend in the window that ends at resetsAt.
     Usd spentTodayUsd;
     Usd heldUsd; // open holds, including ones kept after an upstream timeout or 5xx

@@ -75,6 +75,11 @@ std::string newAdminKeyId()
     return "ak_" + randomBase32Lower(24);
 }
 
+std::string newBlockId()
+{
+    return "blk_" + randomBase32Lower(24);
+}
+
 std::string newAdminKeySecret()
 {
     return "kb_" + randomBase62(48);

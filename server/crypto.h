@@ -15,6 +15,7 @@ std::string randomBase32Lower(std::size_t length);
 std::string newVaultKeyId(); // vk_ + 24 lowercase base32
 std::string newVaultKeySecret(); // vault_key_ + 40 base62
 std::string newAdminKeyId(); // ak_ + 24 lowercase base32
+std::string newBlockId(); // blk_ + 24 lowercase base32
 std::string newAdminKeySecret(); // kb_ + 48 base62
 std::string newRequestId(); // req_ + 24 lowercase base32
 

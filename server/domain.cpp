@@ -47,7 +47,7 @@ constexpr std::array<std::pair<KeyStatus, std::string_view>, 4> kStatuses {{
     {KeyStatus::Expired, "expired"},
 }};
 
-constexpr std::array<std::pair<Verdict, std::string_view>, 13> kVerdicts {{
+constexpr std::array<std::pair<Verdict, std::string_view>, 15> kVerdicts {{
     {Verdict::Allowed, "allowed"},
     {Verdict::Replayed, "replayed"},
     {Verdict::DeniedInvalidKey, "denied_invalid_key"},
@@ -63,6 +63,8 @@ constexpr std::array<std::pair<Verdict, std::string_view>, 13> kVerdicts {{
     {Verdict::DeniedCap, "denied_cap"},
     {Verdict::DeniedIdempotency, "denied_idempotency"},
     {Verdict::UpstreamError, "upstream_error"},
+    {Verdict::DeniedBlocked, "denied_blocked"},
+    {Verdict::DeniedRate, "denied_rate"},
 }};
 
 constexpr std::array<std::pair<CostSource, std::string_view>, 3> kCostSources {{

@@ -64,6 +64,15 @@ struct VaultKey
     TimePoint expiresAt;
     std::optional<TimePoint> revokedAt;
     std::string createdBy; // admin key id
+    // Velocity limits over a sliding 60 s window of admitted calls; none when unset.
+    std::optional<std::int64_t> maxCallsPerMinute;
+    std::optional<Usd> maxUsdPerMinute;
+    std::string revokedBy; // admin key id; empty while not revoked
+    std::string revokeReason; // the operator's optional reason
+    // Filled when read for the admin API: the names of createdBy and revokedBy (admin keys are
+    // never renamed), empty when the id is no admin key's ("bootstrap", "cli").
+    std::string createdByName;
+    std::string revokedByName;
 };
 
 // A key's spend in one spend window.
@@ -86,6 +95,42 @@ struct AdminKey
     TimePoint createdAt;
     std::optional<TimePoint> revokedAt;
     std::string createdBy; // admin key id, or "bootstrap" / "cli"
+    // Recorded at most once a minute per key (a write per admin call would load the writer).
+    std::optional<TimePoint> lastUsedAt;
+};
+
+// A block on a label prefix (contract: "Stopping an agent, not only its keys"): while active, no
+// key under the prefix is issued and no call of one is admitted.
+struct PrefixBlock
+{
+    std::string id; // blk_ + 24 base32 chars
+    std::string labelPrefix; // non-empty; byte-wise "starts with"
+    std::optional<Vendor> vendor; // narrows the block to one vendor's keys
+    std::string reason;
+    TimePoint createdAt;
+    std::optional<TimePoint> endsAt; // none: until lifted
+    std::optional<TimePoint> liftedAt;
+    std::string createdBy; // admin key id
+    std::string liftedBy;
+    std::string liftReason;
+    std::int64_t refusedCalls = 0;
+    std::int64_t refusedIssuances = 0;
+    // Filled when read: names of createdBy and liftedBy.
+    std::string createdByName;
+    std::string liftedByName;
+
+    bool activeAt(TimePoint now) const { return !liftedAt && (!endsAt || now < *endsAt); }
+};
+
+// Server-wide velocity limits for the keys issued under a label prefix without their own.
+struct VelocityDefault
+{
+    std::string labelPrefix; // may be empty: every label
+    std::optional<std::int64_t> maxCallsPerMinute;
+    std::optional<Usd> maxUsdPerMinute;
+    TimePoint updatedAt;
+    std::string updatedBy; // admin key id
+    std::string updatedByName; // filled when read
 };
 
 enum class Verdict {
@@ -102,6 +147,8 @@ enum class Verdict {
     DeniedCap,
     DeniedIdempotency,
     UpstreamError,
+    DeniedBlocked, // label under an active prefix block (403 prefix_blocked)
+    DeniedRate, // over max_calls_per_minute or max_usd_per_minute (429 rate_exceeded)
 };
 std::string_view verdictName(Verdict verdict);
 std::optional<Verdict> parseVerdict(std::string_view name);
@@ -129,7 +176,8 @@ struct AuditEntry
     std::string path; // without the query string; no secrets
     std::string operation;
     Verdict verdict = Verdict::Allowed;
-    std::string reason; // the refusal code or upstream failure, empty when allowed
+    std::string reason; // the refusal code or upstream failure, empty when allowed; on admin
+                        // rows the operator's reason for a revoke or block
     int httpStatus = 0;
     std::optional<int> upstreamStatus;
     Usd cost;
@@ -146,6 +194,7 @@ struct AuditEntry
     // admin rows
     std::string action; // "key.issued", "key.revoked", "admin_key.created", "admin_key.revoked"
     std::string actor; // admin key id
+    std::string actorName; // filled when read: the actor's admin key name
     std::string detail; // redacted parameters as JSON text
 };
 

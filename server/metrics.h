@@ -43,7 +43,7 @@ public:
     std::string render() const;
 
 private:
-    static constexpr std::size_t kVerdicts = 13;
+    static constexpr std::size_t kVerdicts = 15;
     std::array<std::array<std::atomic<std::uint64_t>, kVerdicts>, 3> m_proxied {};
     std::array<std::atomic<std::uint64_t>, 6> m_adminByClass {}; // 1xx..5xx, other
 };

@@ -45,6 +45,12 @@ constexpr Route kRoutes[] = {
     {bhttp::verb::get, "/v1/admin-keys", Role::Admin},
     {bhttp::verb::post, "/v1/admin-keys", Role::Admin},
     {bhttp::verb::delete_, "/v1/admin-keys/{id}", Role::Admin},
+    {bhttp::verb::post, "/v1/blocks", Role::Operator},
+    {bhttp::verb::get, "/v1/blocks", Role::Viewer},
+    {bhttp::verb::delete_, "/v1/blocks/{id}", Role::Operator},
+    {bhttp::verb::get, "/v1/velocity-defaults", Role::Viewer},
+    {bhttp::verb::put, "/v1/velocity-defaults", Role::Admin},
+    {bhttp::verb::delete_, "/v1/velocity-defaults", Role::Admin},
     {bhttp::verb::post, "/v1/test/clock", Role::Admin},
 };
 
@@ -115,6 +121,7 @@ AdminApi::AdminApi(ServerContext &context)
     , m_runs(context)
     , m_reports(context)
     , m_adminKeys(context)
+    , m_blocks(context)
     , m_events(context)
 {
 }
@@ -139,6 +146,13 @@ awaitable<http::Response> AdminApi::handle(const http::Request &request, std::st
         response.set(bhttp::field::www_authenticate, "Bearer realm=\"keybrake-admin\"");
         co_return response;
     }
+
+    // Last use, at most once a minute per key: the write is not waited for, and a failure only
+    // leaves the time a little older.
+    const TimePoint now = m_context.clock.now();
+    if (const auto &used = found.value()->lastUsedAt;
+        !used || now - *used >= std::chrono::minutes(1))
+        store.touchAdminKey(found.value()->id, now, {});
 
     AdminCall call {request, *found.value(),       canonicalPath(std::move(path)),
                     {},      std::move(requestId), std::move(stream)};
@@ -218,6 +232,18 @@ awaitable<http::Response> AdminApi::dispatch(AdminCall &call)
             co_return co_await m_adminKeys.revoke(call, id);
         if (pattern == "/v1/events")
             co_return co_await m_events.stream(call);
+        if (pattern == "/v1/blocks" && method == bhttp::verb::post)
+            co_return co_await m_blocks.create(call);
+        if (pattern == "/v1/blocks")
+            co_return co_await m_blocks.list(call);
+        if (pattern == "/v1/blocks/{id}")
+            co_return co_await m_blocks.lift(call, id);
+        if (pattern == "/v1/velocity-defaults" && method == bhttp::verb::get)
+            co_return co_await m_blocks.listDefaults(call);
+        if (pattern == "/v1/velocity-defaults" && method == bhttp::verb::put)
+            co_return co_await m_blocks.putDefault(call);
+        if (pattern == "/v1/velocity-defaults")
+            co_return co_await m_blocks.deleteDefault(call);
         if (pattern == "/v1/test/clock")
             co_return co_await testClock(call);
     }

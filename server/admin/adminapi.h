@@ -3,6 +3,7 @@
 #include "admin/adminkeyroutes.h"
 #include "admin/auditexport.h"
 #include "admin/auditroutes.h"
+#include "admin/blockroutes.h"
 #include "admin/eventroutes.h"
 #include "admin/keyroutes.h"
 #include "admin/reportroutes.h"
@@ -38,6 +39,7 @@ private:
     RunRoutes m_runs;
     ReportRoutes m_reports;
     AdminKeyRoutes m_adminKeys;
+    BlockRoutes m_blocks;
     EventRoutes m_events;
 };
 

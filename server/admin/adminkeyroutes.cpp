@@ -8,6 +8,8 @@
 
 #include <boost/json/array.hpp>
 
+#include <map>
+
 namespace keybrake {
 
 namespace json = boost::json;
@@ -66,9 +68,25 @@ awaitable<http::Response> AdminKeyRoutes::list(const AdminCall &call)
         [&](auto done) { store.listAdminKeys(std::move(done)); });
     if (!keys)
         co_return storeUnavailable();
-    json::array data;
+    const SpendWindow today = m_context.calendar.windowAt(m_context.clock.now());
+    auto issued = co_await awaitStore<std::map<std::string, std::int64_t>>(
+        [&](auto done) { store.keysIssuedSince(today.start, std::move(done)); });
+    if (!issued)
+        co_return storeUnavailable();
+    std::map<std::string, std::string> names;
     for (const auto &key : keys.value())
-        data.push_back(adminKeyJson(key));
+        names.emplace(key.id, key.name);
+    json::array data;
+    for (const auto &key : keys.value()) {
+        json::object entry = adminKeyJson(key);
+        const auto count = issued->find(key.id);
+        // In the server's spend window, like every other "today".
+        entry["keys_issued_today"] = count == issued->end() ? std::int64_t(0) : count->second;
+        const auto creator = names.find(key.createdBy);
+        entry["created_by_name"] =
+            creator == names.end() ? json::value(key.createdBy) : json::value(creator->second);
+        data.push_back(std::move(entry));
+    }
     json::object body;
     body["data"] = std::move(data);
     co_return http::jsonResponse(200, body);

@@ -16,8 +16,8 @@ using boost::asio::awaitable;
 
 std::variant<AuditFilter, FieldError> readAuditFilter(const AdminCall &call, bool paging)
 {
-    std::set<std::string> names {"kind",   "key_id",  "label", "label_prefix",
-                                 "vendor", "verdict", "since", "until"};
+    std::set<std::string> names {"kind",    "key_id", "label", "label_prefix", "vendor",
+                                 "verdict", "since",  "until", "actor"};
     if (paging)
         names.insert({"limit", "cursor"});
     if (auto error = checkQueryNames(call, names))
@@ -35,10 +35,10 @@ std::variant<AuditFilter, FieldError> readAuditFilter(const AdminCall &call, boo
         out = it->second;
         return std::nullopt;
     };
-    for (auto error :
-         {text("kind", 8, filter.kind), text("key_id", 64, filter.keyId),
-          text("label", 200, filter.label), text("label_prefix", 200, filter.labelPrefix),
-          text("vendor", 16, filter.vendor), text("cursor", 200, filter.cursor)}) {
+    for (auto error : {text("kind", 8, filter.kind), text("key_id", 64, filter.keyId),
+                       text("actor", 64, filter.actor), text("label", 200, filter.label),
+                       text("label_prefix", 200, filter.labelPrefix),
+                       text("vendor", 16, filter.vendor), text("cursor", 200, filter.cursor)}) {
         if (error)
             return *error;
     }
@@ -56,7 +56,7 @@ std::variant<AuditFilter, FieldError> readAuditFilter(const AdminCall &call, boo
                                "denied_invalid_key, denied_revoked, denied_expired, "
                                "denied_vendor, denied_endpoint, denied_scope, "
                                "denied_cost_unknown, denied_cap, denied_idempotency, "
-                               "upstream_error"};
+                               "denied_blocked, denied_rate, upstream_error"};
     }
     for (const char *name : {"since", "until"}) {
         auto it = call.query.find(name);

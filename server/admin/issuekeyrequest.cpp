@@ -117,7 +117,8 @@ std::variant<VaultKey, FieldError> parseIssueKeyRequest(const json::value &bodyV
 {
     auto object = requireObject(bodyValue,
                                 {"vendor", "daily_usd_cap", "allowed_endpoints", "expires_in",
-                                 "expires_at", "agent_run_label", "name", "scope", "metadata"});
+                                 "expires_at", "agent_run_label", "name", "scope", "metadata",
+                                 "max_calls_per_minute", "max_usd_per_minute"});
     if (auto *error = std::get_if<FieldError>(&object))
         return *error;
     const json::object &body = *std::get<const json::object *>(object);
@@ -227,6 +228,8 @@ std::variant<VaultKey, FieldError> parseIssueKeyRequest(const json::value &bodyV
 
     if (auto error = readScope(body.if_contains("scope"), key.vendor, key.scope))
         return *error;
+    if (auto error = readVelocityLimits(body, key.maxCallsPerMinute, key.maxUsdPerMinute))
+        return *error;
 
     if (const json::value *metadata = body.if_contains("metadata");
         metadata && !metadata->is_null()) {
@@ -249,6 +252,54 @@ std::variant<VaultKey, FieldError> parseIssueKeyRequest(const json::value &bodyV
         }
     }
     return key;
+}
+
+std::optional<FieldError> readVelocityLimits(const json::object &body,
+                                             std::optional<std::int64_t> &maxCalls,
+                                             std::optional<Usd> &maxUsd)
+{
+    constexpr std::int64_t kMaxCalls = 1'000'000;
+    if (const json::value *calls = body.if_contains("max_calls_per_minute");
+        calls && !calls->is_null()) {
+        if (!calls->is_int64() || calls->get_int64() < 1 || calls->get_int64() > kMaxCalls)
+            return FieldError {"max_calls_per_minute",
+                               "max_calls_per_minute must be a whole number from 1 to 1000000"};
+        maxCalls = calls->get_int64();
+    }
+    if (const json::value *usd = body.if_contains("max_usd_per_minute"); usd && !usd->is_null()) {
+        std::optional<Usd> amount;
+        if (usd->is_int64())
+            amount = usd->get_int64() > 0 && usd->get_int64() <= kMaxCalls
+                ? std::optional(Usd::fromDollars(usd->get_int64()))
+                : std::nullopt;
+        else if (usd->is_double())
+            amount = Usd::fromJsonNumber(usd->get_double());
+        if (!amount || *amount <= Usd() || *amount > Usd::fromDollars(kMaxCalls))
+            return FieldError {"max_usd_per_minute",
+                               "max_usd_per_minute must be a number of USD greater than 0 and at "
+                               "most 1000000, with at most 6 decimals"};
+        maxUsd = *amount;
+    }
+    return std::nullopt;
+}
+
+std::variant<std::chrono::seconds, FieldError>
+readDuration(const json::value &value, const std::string &field, std::chrono::seconds max)
+{
+    std::optional<std::chrono::seconds> duration;
+    if (value.is_int64())
+        duration = value.get_int64() > 0 ? std::optional(std::chrono::seconds(value.get_int64()))
+                                         : std::nullopt;
+    else if (value.is_string())
+        duration = parseDuration(value.get_string());
+    if (!duration || duration->count() <= 0)
+        return FieldError {field,
+                           field
+                               + " must be a positive duration such as \"15m\", \"2h\", "
+                                 "\"1d\", \"90s\" or a number of seconds"};
+    if (*duration > max)
+        return FieldError {field, field + " must be at most 30 days"};
+    return *duration;
 }
 
 } // namespace keybrake

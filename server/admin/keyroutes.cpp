@@ -1,5 +1,6 @@
 #include "admin/keyroutes.h"
 
+#include "admin/blockroutes.h"
 #include "admin/wirejson.h"
 #include "http/jsonresponse.h"
 #include "json.h"
@@ -93,6 +94,10 @@ awaitable<http::Response> KeyRoutes::issue(const AdminCall &call)
     detail["daily_usd_cap"] = usdJson(key.dailyCap);
     detail["allowed_endpoints"] = json::value_from(key.allowedEndpoints);
     detail["expires_at"] = timeJson(key.expiresAt);
+    if (key.maxCallsPerMinute)
+        detail["max_calls_per_minute"] = *key.maxCallsPerMinute;
+    if (key.maxUsdPerMinute)
+        detail["max_usd_per_minute"] = usdJson(*key.maxUsdPerMinute);
     request.audit.kind = "admin";
     request.audit.ts = now;
     request.audit.requestId = call.requestId;
@@ -144,6 +149,15 @@ awaitable<http::Response> KeyRoutes::issue(const AdminCall &call)
     case IssueKeyResult::Outcome::IdempotencyInFlight:
         co_return http::adminError(409, "idempotency_key_in_use",
                                    "A request with this Idempotency-Key is still being processed.");
+    case IssueKeyResult::Outcome::PrefixBlocked:
+        co_return prefixBlockedError(*result->block);
+    case IssueKeyResult::Outcome::IssuerRevoked: {
+        auto response =
+            http::adminError(401, "unauthenticated",
+                             "This admin key was revoked; it can no longer issue vault keys.", {});
+        response.set(bhttp::field::www_authenticate, "Bearer realm=\"keybrake-admin\"");
+        co_return response;
+    }
     }
     co_return storeUnavailable();
 }
@@ -220,6 +234,11 @@ awaitable<http::Response> KeyRoutes::get(const AdminCall &call, std::string keyI
 
 awaitable<http::Response> KeyRoutes::revoke(const AdminCall &call, std::string keyId)
 {
+    if (auto error = checkQueryNames(call, {"reason"}))
+        co_return fieldError(*error);
+    auto reason = readReason(call);
+    if (auto *error = std::get_if<http::Response>(&reason))
+        co_return std::move(*error);
     if (!looksLikeVaultKeyId(keyId))
         co_return http::adminError(404, "not_found", "No vault key has this id.");
     const TimePoint now = m_context.clock.now();
@@ -229,6 +248,7 @@ awaitable<http::Response> KeyRoutes::revoke(const AdminCall &call, std::string k
     audit.requestId = call.requestId;
     audit.action = "key.revoked";
     audit.actor = call.caller.id;
+    audit.reason = std::get<std::string>(reason);
     audit.keyId = keyId;
     Store &store = m_context.store;
     const SpendWindow window = m_context.calendar.windowAt(now);
@@ -253,8 +273,9 @@ awaitable<http::Response> KeyRoutes::bulkRevoke(const AdminCall &call)
     auto parsed = parseJsonBody(call.request);
     if (auto *error = std::get_if<http::Response>(&parsed))
         co_return std::move(*error);
-    auto object = requireObject(std::get<json::value>(parsed),
-                                {"key_ids", "label_prefix", "vendor", "dry_run"});
+    auto object = requireObject(
+        std::get<json::value>(parsed),
+        {"key_ids", "label_prefix", "vendor", "dry_run", "reason", "block", "expires_in"});
     if (auto *error = std::get_if<FieldError>(&object))
         co_return fieldError(*error);
     const json::object &body = *std::get<const json::object *>(object);
@@ -295,6 +316,30 @@ awaitable<http::Response> KeyRoutes::bulkRevoke(const AdminCall &call)
             co_return fieldError({"dry_run", "dry_run must be true or false"});
         request.dryRun = dryRun->get_bool();
     }
+    if (const json::value *reason = body.if_contains("reason"); reason && !reason->is_null()) {
+        if (!reason->is_string() || reason->get_string().size() > 500)
+            co_return fieldError({"reason", "reason must be a string of at most 500 characters"});
+        request.audit.reason = std::string(reason->get_string());
+    }
+    bool block = false;
+    if (const json::value *value = body.if_contains("block"); value && !value->is_null()) {
+        if (!value->is_bool())
+            co_return fieldError({"block", "block must be true or false"});
+        block = value->get_bool();
+    }
+    if (block) {
+        if (!request.labelPrefix)
+            co_return fieldError({"block", "block needs label_prefix (it blocks the prefix)"});
+        auto created = readBlock(body, *request.labelPrefix, request.vendor, call, now,
+                                 m_context.config.maxKeyLifetime);
+        if (auto *error = std::get_if<FieldError>(&created))
+            co_return fieldError(*error);
+        request.block = std::move(std::get<PrefixBlock>(created));
+    } else if (body.contains("expires_in")) {
+        co_return fieldError({"expires_in",
+                              "expires_in is the block's life: give it with "
+                              "\"block\": true"});
+    }
     request.audit.kind = "admin";
     request.audit.ts = now;
     request.audit.requestId = call.requestId;
@@ -319,6 +364,8 @@ awaitable<http::Response> KeyRoutes::bulkRevoke(const AdminCall &call)
     answer["dry_run"] = dryRun;
     answer["held_usd"] = usdJson(result->held);
     answer["revoked_at"] = dryRun ? json::value(nullptr) : timeJson(result->revokedAt);
+    answer["block"] =
+        result->block ? json::value(blockJson(*result->block, now)) : json::value(nullptr);
     co_return http::jsonResponse(200, answer);
 }
 

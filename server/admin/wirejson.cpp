@@ -69,6 +69,16 @@ json::object keyJson(const KeyView &view, const SpendWindow &window, TimePoint n
     object["created_at"] = timeJson(key.createdAt);
     object["expires_at"] = timeJson(key.expiresAt);
     object["revoked_at"] = timeJson(key.revokedAt);
+    object["max_calls_per_minute"] =
+        key.maxCallsPerMinute ? json::value(*key.maxCallsPerMinute) : json::value(nullptr);
+    object["max_usd_per_minute"] =
+        key.maxUsdPerMinute ? usdJson(*key.maxUsdPerMinute) : json::value(nullptr);
+    object["issued_by"] = adminRefJson(key.createdBy, key.createdByName);
+    object["revoked_by"] = key.revokedAt && !key.revokedBy.empty()
+        ? adminRefJson(key.revokedBy, key.revokedByName)
+        : json::value(nullptr);
+    object["revoke_reason"] =
+        key.revokedAt ? optionalString(key.revokeReason) : json::value(nullptr);
     object["spent_today_usd"] = usdJson(view.today.settled);
     object["held_usd"] = usdJson(view.today.held);
     object["calls_today"] = view.today.calls;
@@ -91,6 +101,8 @@ json::object auditJson(const AuditEntry &entry)
     if (entry.kind == "admin") {
         object["action"] = entry.action;
         object["actor"] = entry.actor;
+        object["actor_name"] = optionalString(entry.actorName);
+        object["reason"] = optionalString(entry.reason);
         json::error_code error;
         json::value detail =
             entry.detail.empty() ? json::value(json::object()) : json::parse(entry.detail, error);
@@ -139,6 +151,51 @@ json::object adminKeyJson(const AdminKey &key)
     object["created_at"] = timeJson(key.createdAt);
     object["revoked_at"] = timeJson(key.revokedAt);
     object["created_by"] = key.createdBy;
+    object["last_used_at"] = timeJson(key.lastUsedAt);
+    return object;
+}
+
+json::value adminRefJson(const std::string &id, const std::string &name)
+{
+    if (id.empty())
+        return nullptr;
+    json::object object;
+    object["admin_key_id"] = id;
+    // "bootstrap" and "cli" are no admin key's id: they name themselves.
+    object["name"] = name.empty() ? id : name;
+    return object;
+}
+
+json::object blockJson(const PrefixBlock &block, TimePoint now)
+{
+    json::object object;
+    object["id"] = block.id;
+    object["label_prefix"] = block.labelPrefix;
+    object["vendor"] = block.vendor ? json::value(vendorName(*block.vendor)) : json::value(nullptr);
+    object["reason"] = block.reason;
+    object["status"] = block.liftedAt ? "lifted" : block.activeAt(now) ? "active" : "expired";
+    object["created_at"] = timeJson(block.createdAt);
+    object["ends_at"] = timeJson(block.endsAt);
+    object["lifted_at"] = timeJson(block.liftedAt);
+    object["created_by"] = adminRefJson(block.createdBy, block.createdByName);
+    object["lifted_by"] = adminRefJson(block.liftedBy, block.liftedByName);
+    object["lift_reason"] =
+        block.liftedAt ? optionalString(block.liftReason) : json::value(nullptr);
+    object["refused_calls"] = block.refusedCalls;
+    object["refused_issuances"] = block.refusedIssuances;
+    return object;
+}
+
+json::object velocityDefaultJson(const VelocityDefault &value)
+{
+    json::object object;
+    object["label_prefix"] = value.labelPrefix;
+    object["max_calls_per_minute"] =
+        value.maxCallsPerMinute ? json::value(*value.maxCallsPerMinute) : json::value(nullptr);
+    object["max_usd_per_minute"] =
+        value.maxUsdPerMinute ? usdJson(*value.maxUsdPerMinute) : json::value(nullptr);
+    object["updated_at"] = timeJson(value.updatedAt);
+    object["updated_by"] = adminRefJson(value.updatedBy, value.updatedByName);
     return object;
 }
 

@@ -92,6 +92,22 @@ void setSpendHeaders(http::Response &response, std::string_view keyId,
     response.set("Keybrake-Cap-Remaining-Usd", remaining.toDecimal());
 }
 
+// The block's details on a prefix_blocked refusal (contract: id, prefix, reason, ends_at).
+void addBlockDetails(json::object &details, const PrefixBlock &block)
+{
+    details["block_id"] = block.id;
+    details["label_prefix"] = block.labelPrefix;
+    details["reason"] = block.reason;
+    details["ends_at"] = timeJson(block.endsAt);
+    details["retryable"] = false;
+}
+
+std::string blockMessage(const PrefixBlock &block)
+{
+    return "Calls under the label prefix \"" + block.labelPrefix
+        + "\" are blocked: " + block.reason;
+}
+
 } // namespace
 
 std::string vaultKeySecretFrom(const http::Request &request)
@@ -227,6 +243,23 @@ awaitable<http::Response> Proxy::handle(http::Request request, Vendor vendor,
         details["expired_at"] = timeJson(key.expiresAt);
         co_return co_await refuse(call, 401, Verdict::DeniedExpired, "key_expired",
                                   "This vault key has expired", std::move(details));
+    }
+    // Here in the check order; the admission checks again in its own transaction.
+    auto block = co_await awaitStore<std::optional<PrefixBlock>>([&](auto done) {
+        store.findActiveBlock(key.agentRunLabel, key.vendor, call.now, std::move(done));
+    });
+    if (!block) {
+        auto response = refusalResponse(call, 503, "store_unavailable",
+                                        "The spend ledger is unavailable, so no call can be "
+                                        "admitted; retry shortly",
+                                        {}, std::nullopt);
+        finish(call, response, Verdict::UpstreamError);
+        co_return response;
+    }
+    if (block.value()) {
+        addBlockDetails(details, *block.value());
+        co_return co_await refuse(call, 403, Verdict::DeniedBlocked, "prefix_blocked",
+                                  blockMessage(*block.value()), std::move(details));
     }
     if (key.vendor != vendor) {
         details["key_vendor"] = vendorName(key.vendor);
@@ -403,6 +436,33 @@ awaitable<http::Response> Proxy::admitAndForward(Call &call, const VaultKey &key
                                        + prepared.estimate.currency + "\"",
                                    details, spend);
         break;
+    case Outcome::PrefixBlocked:
+        verdict = Verdict::DeniedBlocked;
+        addBlockDetails(details, *admitted.block);
+        response = refusalResponse(call, 403, "prefix_blocked", blockMessage(*admitted.block),
+                                   details, spend);
+        break;
+    case Outcome::RateExceeded: {
+        verdict = Verdict::DeniedRate;
+        const auto &rate = admitted.rate;
+        details["limit"] = rate.limit;
+        details["max_calls_per_minute"] =
+            rate.maxCallsPerMinute ? json::value(*rate.maxCallsPerMinute) : json::value(nullptr);
+        details["max_usd_per_minute"] =
+            rate.maxUsdPerMinute ? usdJson(*rate.maxUsdPerMinute) : json::value(nullptr);
+        details["calls_last_minute"] = rate.callsInWindow;
+        details["usd_last_minute"] = usdJson(rate.usdInWindow);
+        details["attempted_usd"] = usdJson(prepared.estimate.amount);
+        details["retry_after_s"] = static_cast<std::int64_t>(rate.retryAfter.count());
+        details["retryable"] = true;
+        const std::string message = rate.limit == "calls_per_minute" ? "Velocity limit of "
+                + std::to_string(rate.maxCallsPerMinute.value_or(0)) + " calls per minute reached"
+                                                                     : "Velocity limit of "
+                + rate.maxUsdPerMinute.value_or(Usd()).toDisplay() + " per minute reached";
+        response = refusalResponse(call, 429, "rate_exceeded", message, details, spend);
+        response.set(bhttp::field::retry_after, std::to_string(rate.retryAfter.count()));
+        break;
+    }
     case Outcome::CapExhausted: {
         verdict = Verdict::DeniedCap;
         details["daily_usd_cap"] = usdJson(admitted.cap);

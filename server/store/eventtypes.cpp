@@ -5,9 +5,10 @@ namespace keybrake {
 const std::set<std::string, std::less<>> &knownEventTypes()
 {
     static const std::set<std::string, std::less<>> types {
-        std::string(eventtype::kKeyIssued),  std::string(eventtype::kKeyRevoked),
-        std::string(eventtype::kKeyExpired), std::string(eventtype::kKeyCapped),
-        std::string(eventtype::kCall),       std::string(eventtype::kCapThreshold),
+        std::string(eventtype::kKeyIssued),    std::string(eventtype::kKeyRevoked),
+        std::string(eventtype::kKeyExpired),   std::string(eventtype::kKeyCapped),
+        std::string(eventtype::kCall),         std::string(eventtype::kCapThreshold),
+        std::string(eventtype::kBlockCreated), std::string(eventtype::kBlockLifted),
     };
     return types;
 }

@@ -19,6 +19,8 @@ inline constexpr std::string_view kKeyExpired = "key.expired";
 inline constexpr std::string_view kKeyCapped = "key.capped";
 inline constexpr std::string_view kCall = "call";
 inline constexpr std::string_view kCapThreshold = "cap.threshold";
+inline constexpr std::string_view kBlockCreated = "block.created";
+inline constexpr std::string_view kBlockLifted = "block.lifted";
 } // namespace eventtype
 
 // Every type a client may name in the `types` filter (pings are always sent).

@@ -208,6 +208,55 @@ CREATE INDEX vault_keys_expiry_due ON vault_keys (expires_at)
     WHERE expiry_announced = 0 AND revoked_at IS NULL;
 )sql";
 
+// Stopping an agent, not only its keys (issue 12): prefix blocks, velocity limits and who did
+// what.
+constexpr std::string_view kBrakesSchema = R"sql(
+ALTER TABLE vault_keys ADD COLUMN max_calls_per_minute INTEGER;
+ALTER TABLE vault_keys ADD COLUMN max_usd_per_minute_micros INTEGER;
+ALTER TABLE vault_keys ADD COLUMN revoked_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE vault_keys ADD COLUMN revoke_reason TEXT NOT NULL DEFAULT '';
+-- Vault keys an admin key issued today (GET /v1/admin-keys).
+CREATE INDEX vault_keys_issuer ON vault_keys (created_by, created_at);
+
+ALTER TABLE admin_keys ADD COLUMN last_used_at INTEGER;
+
+CREATE TABLE prefix_blocks (
+    id                TEXT PRIMARY KEY,
+    label_prefix      TEXT NOT NULL CHECK (label_prefix <> ''),
+    vendor            TEXT,
+    reason            TEXT NOT NULL,
+    created_at        INTEGER NOT NULL,
+    ends_at           INTEGER,
+    lifted_at         INTEGER,
+    created_by        TEXT NOT NULL,
+    lifted_by         TEXT NOT NULL DEFAULT '',
+    lift_reason       TEXT NOT NULL DEFAULT '',
+    refused_calls     INTEGER NOT NULL DEFAULT 0,
+    refused_issuances INTEGER NOT NULL DEFAULT 0
+);
+-- Every admission reads the unlifted blocks (few), never the lifted history.
+CREATE INDEX prefix_blocks_live ON prefix_blocks (created_at) WHERE lifted_at IS NULL;
+
+CREATE TABLE velocity_defaults (
+    label_prefix              TEXT PRIMARY KEY,
+    max_calls_per_minute      INTEGER,
+    max_usd_per_minute_micros INTEGER,
+    updated_at                INTEGER NOT NULL,
+    updated_by                TEXT NOT NULL
+);
+
+-- The admitted calls of keys with a velocity limit, for the sliding 60 s window: the amount is
+-- the hold until the call settles, then what was charged. Rows older than the window are
+-- deleted at the key's next admission.
+CREATE TABLE key_velocity (
+    hold_id       INTEGER PRIMARY KEY,
+    key_id        TEXT NOT NULL,
+    at            INTEGER NOT NULL,
+    amount_micros INTEGER NOT NULL
+);
+CREATE INDEX key_velocity_key ON key_velocity (key_id, at);
+)sql";
+
 } // namespace
 
 const std::vector<Migration> &Migrations::all()
@@ -218,6 +267,8 @@ const std::vector<Migration> &Migrations::all()
          kReportsSchema},
         {3, "live events, threshold alerts sent per key and window, announced expiries",
          kEventsSchema},
+        {4, "prefix blocks, velocity limits and defaults, revoked by and why, admin key use",
+         kBrakesSchema},
     };
     return migrations;
 }

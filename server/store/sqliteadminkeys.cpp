@@ -8,7 +8,7 @@ namespace keybrake {
 namespace {
 
 constexpr std::string_view kColumns =
-    "id, name, role, secret_hash, key_hint, created_at, revoked_at, created_by";
+    "id, name, role, secret_hash, key_hint, created_at, revoked_at, created_by, last_used_at";
 
 AdminKey readKey(const SqliteStatement &row)
 {
@@ -23,6 +23,8 @@ AdminKey readKey(const SqliteStatement &row)
     if (const auto revoked = row.optionalInt64(6))
         key.revokedAt = fromUnixMillis(*revoked);
     key.createdBy = row.text(7);
+    if (const auto used = row.optionalInt64(8))
+        key.lastUsedAt = fromUnixMillis(*used);
     return key;
 }
 
@@ -62,6 +64,28 @@ std::int64_t SqliteAdminKeys::countActive()
     auto count = m_db.prepare("SELECT count(*) FROM admin_keys WHERE revoked_at IS NULL");
     count.step();
     return count.int64(0);
+}
+
+std::map<std::string, std::int64_t> SqliteAdminKeys::keysIssuedSince(TimePoint since)
+{
+    std::map<std::string, std::int64_t> counts;
+    auto select = m_db.prepare("SELECT a.id, (SELECT count(*) FROM vault_keys AS k INDEXED BY "
+                               "vault_keys_issuer WHERE k.created_by = a.id AND k.created_at >= ?) "
+                               "FROM admin_keys AS a");
+    select.bind(1, toUnixMillis(since));
+    while (select.step()) {
+        if (const std::int64_t count = select.int64(1); count > 0)
+            counts.emplace(select.text(0), count);
+    }
+    return counts;
+}
+
+void SqliteAdminKeys::touch(std::string_view id, TimePoint at)
+{
+    auto update = m_db.prepare("UPDATE admin_keys SET last_used_at = max(coalesce(last_used_at, "
+                               "0), ?) WHERE id = ?");
+    update.bind(1, toUnixMillis(at)).bind(2, id);
+    update.run();
 }
 
 void SqliteAdminKeys::create(const AdminKey &key, AuditEntry audit)

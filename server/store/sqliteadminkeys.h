@@ -2,6 +2,7 @@
 
 #include "store.h"
 
+#include <map>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,9 @@ public:
     std::vector<AdminKey> list(); // newest first, revoked ones included
     // Active keys of any role: zero means the server must bootstrap one.
     std::int64_t countActive();
+    // Vault keys issued by each admin key since `since`.
+    std::map<std::string, std::int64_t> keysIssuedSince(TimePoint since);
+    void touch(std::string_view id, TimePoint at);
 
     // Throws SqliteError (a constraint violation) when the id or secret hash is taken.
     void create(const AdminKey &key, AuditEntry audit);

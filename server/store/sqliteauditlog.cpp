@@ -1,5 +1,6 @@
 #include "sqliteauditlog.h"
 
+#include "sqlitebrakes.h"
 #include "sqlitecolumns.h"
 #include "sqlitedatabase.h"
 #include "sqliteevents.h"
@@ -168,6 +169,8 @@ std::optional<Page<AuditEntry>> SqliteAuditLog::list(const AuditFilter &filter)
         all.add("kind = ?", {filter.kind});
         offer("audit_kind", "kind = ?", {filter.kind}, true);
     }
+    if (!filter.actor.empty())
+        all.add("actor = ?", {filter.actor});
     if (!filter.keyId.empty()) {
         all.add("key_id = ?", {filter.keyId});
         offer("audit_key", "key_id = ?", {filter.keyId}, true);
@@ -273,6 +276,15 @@ std::optional<Page<AuditEntry>> SqliteAuditLog::list(const AuditFilter &filter)
             break;
         }
         page.data.push_back(readEntry(select));
+    }
+    // Who did it, by name beside the id (admin keys are never renamed).
+    if (std::any_of(page.data.begin(), page.data.end(),
+                    [](const AuditEntry &entry) { return entry.kind == "admin"; })) {
+        const auto names = SqliteBrakes(m_db).adminKeyNames();
+        for (auto &entry : page.data) {
+            if (auto it = names.find(entry.actor); entry.kind == "admin" && it != names.end())
+                entry.actorName = it->second;
+        }
     }
     return page;
 }

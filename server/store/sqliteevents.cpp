@@ -102,7 +102,7 @@ void SqliteEvents::keyIssued(const VaultKey &key)
 }
 
 void SqliteEvents::keyRevoked(const VaultKey &key, TimePoint at, Usd heldAtRevoke,
-                              std::string_view actor)
+                              std::string_view actor, std::string_view reason)
 {
     json::object payload;
     payload["key_id"] = key.id;
@@ -112,7 +112,13 @@ void SqliteEvents::keyRevoked(const VaultKey &key, TimePoint at, Usd heldAtRevok
     payload["revoked_at"] = timeJson(at);
     payload["held_usd"] = usdJson(heldAtRevoke);
     payload["actor"] = actor;
+    payload["reason"] = reason.empty() ? json::value(nullptr) : json::value(reason);
     append(eventtype::kKeyRevoked, at, key.id, key.agentRunLabel, std::move(payload));
+}
+
+void SqliteEvents::blockChanged(std::string_view type, const PrefixBlock &block, TimePoint at)
+{
+    append(type, at, "", block.labelPrefix, blockJson(block, at));
 }
 
 void SqliteEvents::call(const AuditEntry &entry, std::string_view id)

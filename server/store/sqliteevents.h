@@ -30,7 +30,11 @@ public:
 
     // --- on the write connection, inside the caller's transaction
     void keyIssued(const VaultKey &key);
-    void keyRevoked(const VaultKey &key, TimePoint at, Usd heldAtRevoke, std::string_view actor);
+    void keyRevoked(const VaultKey &key, TimePoint at, Usd heldAtRevoke, std::string_view actor,
+                    std::string_view reason = {});
+    // block.created / block.lifted: the block as GET /v1/blocks shows it at `at`. Its label is
+    // the block's prefix, so a label_prefix filter that the prefix starts with sees it.
+    void blockChanged(std::string_view type, const PrefixBlock &block, TimePoint at);
     // The call row `entry` just written as `id`: the payload is the row as GET /v1/audit shows it.
     void call(const AuditEntry &entry, std::string_view id);
     // After the key's spend in the window starting at `windowStart` changed: cap.threshold for

@@ -1,6 +1,7 @@
 #include "sqliteledger.h"
 
 #include "sqliteauditlog.h"
+#include "sqlitebrakes.h"
 #include "sqlitecolumns.h"
 #include "sqlitedatabase.h"
 #include "sqliteevents.h"
@@ -33,6 +34,8 @@ constexpr Refusal kCostUnknown {Outcome::CostUnknown, Verdict::DeniedCostUnknown
 constexpr Refusal kCurrency {Outcome::CurrencyUnsupported, Verdict::DeniedCurrency,
                              "currency_not_supported", 422};
 constexpr Refusal kCapExhausted {Outcome::CapExhausted, Verdict::DeniedCap, "cap_exhausted", 429};
+constexpr Refusal kBlocked {Outcome::PrefixBlocked, Verdict::DeniedBlocked, "prefix_blocked", 403};
+constexpr Refusal kRate {Outcome::RateExceeded, Verdict::DeniedRate, "rate_exceeded", 429};
 
 // A row of the audit log for a call that moved no money, as the store writes it for refusals and
 // replays.
@@ -67,8 +70,9 @@ KeySpend readSpend(const SqliteStatement &row, int first)
 
 std::optional<SqliteLedger::KeyState> SqliteLedger::keyState(std::string_view keyId)
 {
-    auto select = m_db.prepare("SELECT daily_cap_micros, revoked_at, expires_at, agent_run_label "
-                               "FROM vault_keys WHERE id = ?");
+    auto select = m_db.prepare(
+        "SELECT daily_cap_micros, revoked_at, expires_at, agent_run_label, vendor, "
+        "max_calls_per_minute, max_usd_per_minute_micros FROM vault_keys WHERE id = ?");
     select.bind(1, keyId);
     if (!select.step())
         return std::nullopt;
@@ -78,6 +82,10 @@ std::optional<SqliteLedger::KeyState> SqliteLedger::keyState(std::string_view ke
         state.revokedAt = fromUnixMillis(*revoked);
     state.expiresAt = fromUnixMillis(select.int64(2));
     state.agentRunLabel = select.text(3);
+    state.vendor = select.text(4);
+    state.maxCallsPerMinute = select.optionalInt64(5);
+    if (const auto micros = select.optionalInt64(6))
+        state.maxUsdPerMinute = Usd::fromMicros(*micros);
     return state;
 }
 
@@ -209,6 +217,15 @@ AdmissionResult SqliteLedger::admit(const AdmissionRequest &request)
         result.expiredAt = key->expiresAt;
         return refuse(kExpired);
     }
+    // In the same transaction as the revoked check: a block that committed before this
+    // admission stops it, on every instance sharing the store.
+    SqliteBrakes brakes(m_db);
+    if (auto block = brakes.activeBlock(key->agentRunLabel, key->vendor, request.now)) {
+        brakes.countRefusedCall(block->id);
+        block->refusedCalls += 1;
+        result.block = std::move(block);
+        return refuse(kBlocked);
+    }
 
     const auto &claim = request.idempotency;
     if (claim) {
@@ -269,6 +286,17 @@ AdmissionResult SqliteLedger::admit(const AdmissionRequest &request)
     if (request.estimate.amount < Usd())
         return refuse(kCostUnknown);
 
+    const bool limited = key->maxCallsPerMinute || key->maxUsdPerMinute;
+    if (limited) {
+        const auto rate = brakes.checkRate(request.keyId, request.now, request.estimate.amount,
+                                           key->maxCallsPerMinute, key->maxUsdPerMinute);
+        if (rate.exceeded) {
+            result.rate = {rate.limit,         key->maxCallsPerMinute, key->maxUsdPerMinute,
+                           rate.callsInWindow, rate.usdInWindow,       rate.retryAfter};
+            return refuse(kRate);
+        }
+    }
+
     ensureSpendRow(request.keyId, window);
     if (!reserve(request.keyId, window, request.estimate.amount, key->cap))
         return refuse(kCapExhausted);
@@ -281,6 +309,8 @@ AdmissionResult SqliteLedger::admit(const AdmissionRequest &request)
         .bind(4, toUnixMillis(request.now));
     hold.run();
     result.holdId = m_db.lastInsertRowId();
+    if (limited)
+        brakes.recordAdmitted(result.holdId, request.keyId, request.now, request.estimate.amount);
 
     if (claim) {
         // A retry of an unknown call at a vendor without idempotency takes its record over.
@@ -337,6 +367,8 @@ std::optional<SettlementResult> SqliteLedger::settle(const Settlement &settlemen
         auto remove = m_db.prepare("DELETE FROM holds WHERE id = ?");
         remove.bind(1, settlement.holdId);
         remove.run();
+        // A limited key's call counts in its velocity window as what it cost.
+        SqliteBrakes(m_db).settled(settlement.holdId, charged);
     }
 
     if (const auto &claim = settlement.idempotency) {
@@ -389,7 +421,14 @@ std::optional<SettlementResult> SqliteLedger::settle(const Settlement &settlemen
 
 std::string SqliteLedger::recordRefusal(AuditEntry entry, const SpendWindow &window)
 {
-    if (!entry.keyId.empty() && keyState(entry.keyId)) {
+    const auto key = entry.keyId.empty() ? std::nullopt : keyState(entry.keyId);
+    if (key && entry.verdict == Verdict::DeniedBlocked) {
+        // Refused at lookup, before admission: counted on the block that refused it.
+        SqliteBrakes brakes(m_db);
+        if (const auto block = brakes.activeBlock(key->agentRunLabel, key->vendor, entry.ts))
+            brakes.countRefusedCall(block->id);
+    }
+    if (key) {
         // Only denials count as blocked (KeySpend::blocked); a call refused because the server
         // lacks the vendor's credential is an upstream_error, as in the audit row.
         const KeySpend after =

@@ -44,7 +44,10 @@ private:
         Usd cap;
         std::optional<TimePoint> revokedAt;
         TimePoint expiresAt;
-        std::string agentRunLabel;
+        std::string agentRunLabel; // scope of replays, and prefix blocks
+        std::string vendor;
+        std::optional<std::int64_t> maxCallsPerMinute;
+        std::optional<Usd> maxUsdPerMinute;
     };
     struct ClaimRecord
     {

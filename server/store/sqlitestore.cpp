@@ -3,6 +3,7 @@
 #include "migrations.h"
 #include "sqliteadminkeys.h"
 #include "sqliteauditlog.h"
+#include "sqlitebrakes.h"
 #include "sqlitedatabase.h"
 #include "sqliteevents.h"
 #include "sqliteledger.h"
@@ -566,6 +567,102 @@ void SqliteStore::countActiveAdminKeys(StoreCallback<std::int64_t> done)
     read(
         [](SqliteDatabase &db) {
             return StoreResult<std::int64_t>(SqliteAdminKeys(db).countActive());
+        },
+        std::move(done));
+}
+
+void SqliteStore::keysIssuedSince(TimePoint since,
+                                  StoreCallback<std::map<std::string, std::int64_t>> done)
+{
+    read(
+        [since](SqliteDatabase &db) {
+            return StoreResult<std::map<std::string, std::int64_t>>(
+                SqliteAdminKeys(db).keysIssuedSince(since));
+        },
+        std::move(done));
+}
+
+void SqliteStore::touchAdminKey(std::string id, TimePoint at, StoreCallback<Done> done)
+{
+    write(
+        [id = std::move(id), at](SqliteDatabase &db) {
+            SqliteAdminKeys(db).touch(id, at);
+            return StoreResult<Done>(Done {});
+        },
+        std::move(done));
+}
+
+void SqliteStore::findActiveBlock(std::string label, Vendor vendor, TimePoint now,
+                                  StoreCallback<std::optional<PrefixBlock>> done)
+{
+    read(
+        [label = std::move(label), vendor, now](SqliteDatabase &db) {
+            return StoreResult<std::optional<PrefixBlock>>(
+                SqliteBrakes(db).activeBlock(label, vendorName(vendor), now));
+        },
+        std::move(done));
+}
+
+void SqliteStore::createBlock(PrefixBlock block, AuditEntry audit, StoreCallback<PrefixBlock> done)
+{
+    write(
+        [block = std::move(block), audit = std::move(audit)](SqliteDatabase &db) {
+            return StoreResult<PrefixBlock>(SqliteBrakes(db).createBlock(block, audit));
+        },
+        std::move(done));
+}
+
+void SqliteStore::liftBlock(std::string id, TimePoint now, AuditEntry audit,
+                            StoreCallback<PrefixBlock> done)
+{
+    write(
+        [id = std::move(id), now,
+         audit = std::move(audit)](SqliteDatabase &db) -> StoreResult<PrefixBlock> {
+            if (auto block = SqliteBrakes(db).liftBlock(id, now, audit))
+                return std::move(*block);
+            return StoreError::NotFound;
+        },
+        std::move(done));
+}
+
+void SqliteStore::listBlocks(bool all, TimePoint now, StoreCallback<std::vector<PrefixBlock>> done)
+{
+    read(
+        [all, now](SqliteDatabase &db) {
+            return StoreResult<std::vector<PrefixBlock>>(
+                SqliteBrakes(db).listBlocks(all, now, 1000));
+        },
+        std::move(done));
+}
+
+void SqliteStore::listVelocityDefaults(StoreCallback<std::vector<VelocityDefault>> done)
+{
+    read(
+        [](SqliteDatabase &db) {
+            return StoreResult<std::vector<VelocityDefault>>(SqliteBrakes(db).listDefaults());
+        },
+        std::move(done));
+}
+
+void SqliteStore::putVelocityDefault(VelocityDefault value, AuditEntry audit,
+                                     StoreCallback<VelocityDefault> done)
+{
+    write(
+        [value = std::move(value), audit = std::move(audit)](SqliteDatabase &db) {
+            return StoreResult<VelocityDefault>(SqliteBrakes(db).putDefault(value, audit));
+        },
+        std::move(done));
+}
+
+void SqliteStore::deleteVelocityDefault(std::string labelPrefix, AuditEntry audit,
+                                        StoreCallback<Done> done)
+{
+    write(
+        [labelPrefix = std::move(labelPrefix),
+         audit = std::move(audit)](SqliteDatabase &db) -> StoreResult<Done> {
+            if (SqliteBrakes(db).deleteDefault(labelPrefix, audit))
+                return Done {};
+            return StoreError::NotFound;
         },
         std::move(done));
 }

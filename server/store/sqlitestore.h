@@ -95,6 +95,21 @@ public:
                         StoreCallback<AdminKey> done) override;
     void listAdminKeys(StoreCallback<std::vector<AdminKey>> done) override;
     void countActiveAdminKeys(StoreCallback<std::int64_t> done) override;
+    void keysIssuedSince(TimePoint since,
+                         StoreCallback<std::map<std::string, std::int64_t>> done) override;
+    void touchAdminKey(std::string id, TimePoint at, StoreCallback<Done> done) override;
+
+    void findActiveBlock(std::string label, Vendor vendor, TimePoint now,
+                         StoreCallback<std::optional<PrefixBlock>> done) override;
+    void createBlock(PrefixBlock block, AuditEntry audit, StoreCallback<PrefixBlock> done) override;
+    void liftBlock(std::string id, TimePoint now, AuditEntry audit,
+                   StoreCallback<PrefixBlock> done) override;
+    void listBlocks(bool all, TimePoint now, StoreCallback<std::vector<PrefixBlock>> done) override;
+    void listVelocityDefaults(StoreCallback<std::vector<VelocityDefault>> done) override;
+    void putVelocityDefault(VelocityDefault value, AuditEntry audit,
+                            StoreCallback<VelocityDefault> done) override;
+    void deleteVelocityDefault(std::string labelPrefix, AuditEntry audit,
+                               StoreCallback<Done> done) override;
 
     void readEvents(std::int64_t afterId, EventFilter filter, int limit,
                     StoreCallback<EventPage> done) override;

@@ -1,6 +1,7 @@
 #include "sqlitevaultkeys.h"
 
 #include "sqliteauditlog.h"
+#include "sqlitebrakes.h"
 #include "sqlitecolumns.h"
 #include "sqlitedatabase.h"
 #include "sqliteevents.h"
@@ -21,8 +22,9 @@ namespace columns = sqlitecolumns;
 constexpr std::string_view kKeyColumns =
     "k.id, k.name, k.vendor, k.secret_hash, k.key_hint, k.daily_cap_micros, "
     "k.allowed_endpoints, k.scope, k.agent_run_label, k.metadata, k.created_at, "
-    "k.expires_at, k.revoked_at, k.created_by";
-constexpr int kKeyColumnCount = 14;
+    "k.expires_at, k.revoked_at, k.created_by, k.max_calls_per_minute, "
+    "k.max_usd_per_minute_micros, k.revoked_by, k.revoke_reason";
+constexpr int kKeyColumnCount = 18;
 // The key's spend in the window bound as the first parameter, zero without a row.
 constexpr std::string_view kSpendColumns =
     "coalesce(s.settled_micros, 0), coalesce(s.held_micros, 0), coalesce(s.calls, 0), "
@@ -52,6 +54,11 @@ VaultKey readKey(const SqliteStatement &row)
     if (const auto revoked = row.optionalInt64(12))
         key.revokedAt = fromUnixMillis(*revoked);
     key.createdBy = row.text(13);
+    key.maxCallsPerMinute = row.optionalInt64(14);
+    if (const auto micros = row.optionalInt64(15))
+        key.maxUsdPerMinute = Usd::fromMicros(*micros);
+    key.revokedBy = row.text(16);
+    key.revokeReason = row.text(17);
     return key;
 }
 
@@ -119,6 +126,14 @@ void fillKeyFields(AuditEntry &audit, const VaultKey &key)
     audit.vendor = std::string(vendorName(key.vendor));
 }
 
+void nameKey(VaultKey &key, const std::map<std::string, std::string> &names)
+{
+    if (auto it = names.find(key.createdBy); it != names.end())
+        key.createdByName = it->second;
+    if (auto it = names.find(key.revokedBy); it != names.end())
+        key.revokedByName = it->second;
+}
+
 } // namespace
 
 std::optional<VaultKey> SqliteVaultKeys::findByHash(std::string_view secretHash)
@@ -149,7 +164,9 @@ std::optional<KeyView> SqliteVaultKeys::get(std::string_view keyId, const SpendW
     select.bind(1, toUnixMillis(window.start)).bind(2, keyId);
     if (!select.step())
         return std::nullopt;
-    return readView(select);
+    KeyView view = readView(select);
+    nameKey(view.key, SqliteBrakes(m_db).adminKeyNames());
+    return view;
 }
 
 std::optional<Page<KeyView>> SqliteVaultKeys::list(const KeyFilter &filter,
@@ -263,6 +280,11 @@ std::optional<Page<KeyView>> SqliteVaultKeys::list(const KeyFilter &filter,
         }
         page.data.push_back(readView(select));
     }
+    if (!page.data.empty()) {
+        const auto names = SqliteBrakes(m_db).adminKeyNames();
+        for (auto &view : page.data)
+            nameKey(view.key, names);
+    }
     return page;
 }
 
@@ -293,7 +315,8 @@ void SqliteVaultKeys::insert(const VaultKey &key)
     auto insert = m_db.prepare(
         "INSERT INTO vault_keys (id, name, vendor, secret_hash, key_hint, daily_cap_micros, "
         "allowed_endpoints, scope, agent_run_label, metadata, created_at, expires_at, "
-        "revoked_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "revoked_at, created_by, max_calls_per_minute, max_usd_per_minute_micros) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     insert.bind(1, std::string_view(key.id))
         .bind(2, std::string_view(key.name))
         .bind(3, vendorName(key.vendor))
@@ -311,6 +334,11 @@ void SqliteVaultKeys::insert(const VaultKey &key)
     else
         insert.bindNull(13);
     insert.bind(14, std::string_view(key.createdBy));
+    insert.bind(15, key.maxCallsPerMinute);
+    if (key.maxUsdPerMinute)
+        insert.bind(16, key.maxUsdPerMinute->micros());
+    else
+        insert.bindNull(16);
     insert.run();
 }
 
@@ -351,7 +379,36 @@ IssueKeyResult SqliteVaultKeys::issue(const IssueKeyRequest &request)
         remove.run();
     }
 
-    insert(request.key);
+    // Inside the issuance's transaction, so a revoke of the issuer or a new block that committed
+    // before it stops it, whatever the route saw when it authenticated.
+    {
+        auto issuer = m_db.prepare("SELECT revoked_at FROM admin_keys WHERE id = ?");
+        issuer.bind(1, std::string_view(request.key.createdBy));
+        if (issuer.step() && !issuer.isNull(0)) {
+            result.outcome = IssueKeyResult::Outcome::IssuerRevoked;
+            return result;
+        }
+    }
+    SqliteBrakes brakes(m_db);
+    if (auto block =
+            brakes.activeBlock(request.key.agentRunLabel, vendorName(request.key.vendor), now)) {
+        brakes.countRefusedIssuance(block->id);
+        block->refusedIssuances += 1;
+        result.outcome = IssueKeyResult::Outcome::PrefixBlocked;
+        result.block = std::move(block);
+        return result;
+    }
+    VaultKey key = request.key;
+    if (!key.maxCallsPerMinute || !key.maxUsdPerMinute) {
+        if (const auto fallback = brakes.defaultFor(key.agentRunLabel)) {
+            if (!key.maxCallsPerMinute)
+                key.maxCallsPerMinute = fallback->maxCallsPerMinute;
+            if (!key.maxUsdPerMinute)
+                key.maxUsdPerMinute = fallback->maxUsdPerMinute;
+        }
+    }
+
+    insert(key);
     if (const auto &claim = request.idempotency) {
         auto record = m_db.prepare(
             "INSERT INTO idempotency (scope, key, fingerprint, state, key_id, sealed_secret, "
@@ -365,20 +422,25 @@ IssueKeyResult SqliteVaultKeys::issue(const IssueKeyRequest &request)
         record.run();
     }
     AuditEntry audit = request.audit;
-    fillKeyFields(audit, request.key);
+    fillKeyFields(audit, key);
     SqliteAuditLog(m_db).insert(audit);
-    SqliteEvents(m_db).keyIssued(request.key);
+    nameKey(key, brakes.adminKeyNames());
+    SqliteEvents(m_db).keyIssued(key);
 
     result.outcome = IssueKeyResult::Outcome::Created;
-    result.key = request.key;
+    result.key = std::move(key);
     result.sealedSecret = request.idempotency ? request.sealedSecret : std::string();
     return result;
 }
 
-void SqliteVaultKeys::markRevoked(std::string_view keyId, TimePoint at)
+void SqliteVaultKeys::markRevoked(std::string_view keyId, TimePoint at, const AuditEntry &audit)
 {
-    auto update = m_db.prepare("UPDATE vault_keys SET revoked_at = ? WHERE id = ?");
-    update.bind(1, toUnixMillis(at)).bind(2, keyId);
+    auto update = m_db.prepare(
+        "UPDATE vault_keys SET revoked_at = ?, revoked_by = ?, revoke_reason = ? WHERE id = ?");
+    update.bind(1, toUnixMillis(at))
+        .bind(2, std::string_view(audit.actor))
+        .bind(3, std::string_view(audit.reason))
+        .bind(4, keyId);
     update.run();
 }
 
@@ -395,10 +457,10 @@ std::optional<RevokeResult> SqliteVaultKeys::revoke(std::string_view keyId, Time
         result.alreadyRevoked = true;
         return result;
     }
-    markRevoked(keyId, now);
+    markRevoked(keyId, now, audit);
     fillKeyFields(audit, *key);
     SqliteAuditLog(m_db).insert(audit);
-    SqliteEvents(m_db).keyRevoked(*key, now, result.heldAtRevoke, audit.actor);
+    SqliteEvents(m_db).keyRevoked(*key, now, result.heldAtRevoke, audit.actor, audit.reason);
     result.revokedAt = now;
     return result;
 }
@@ -447,11 +509,17 @@ BulkRevokeResult SqliteVaultKeys::revokeMany(const BulkRevokeRequest &request)
         result.held += held;
         if (request.dryRun)
             continue;
-        markRevoked(key.id, request.now);
+        markRevoked(key.id, request.now, request.audit);
         AuditEntry audit = request.audit;
         fillKeyFields(audit, key);
         log.insert(audit);
-        events.keyRevoked(key, request.now, held, audit.actor);
+        events.keyRevoked(key, request.now, held, audit.actor, audit.reason);
+    }
+    // After the revokes, in the same transaction: a key the issuer mints next is refused.
+    if (request.block && request.labelPrefix && !request.dryRun) {
+        AuditEntry audit = request.audit;
+        audit.keyId.clear();
+        result.block = SqliteBrakes(m_db).createBlock(*request.block, audit);
     }
     return result;
 }

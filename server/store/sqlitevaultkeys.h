@@ -35,7 +35,7 @@ public:
 private:
     std::optional<VaultKey> byId(std::string_view keyId);
     void insert(const VaultKey &key);
-    void markRevoked(std::string_view keyId, TimePoint at);
+    void markRevoked(std::string_view keyId, TimePoint at, const AuditEntry &audit);
 
     SqliteDatabase &m_db;
 };

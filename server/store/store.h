@@ -5,7 +5,9 @@
 #include "reporttypes.h"
 #include "spendcalendar.h"
 
+#include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -119,6 +121,17 @@ struct AdmissionResult
         CostUnknown, // 422 cost_unknown
         CurrencyUnsupported, // 422 currency_not_supported
         CapExhausted, // 429 cap_exhausted
+        PrefixBlocked, // 403 prefix_blocked: `block`
+        RateExceeded, // 429 rate_exceeded: `rate`
+    };
+    struct RateRefusal
+    {
+        std::string limit; // "calls_per_minute" | "usd_per_minute"
+        std::optional<std::int64_t> maxCallsPerMinute;
+        std::optional<Usd> maxUsdPerMinute;
+        std::int64_t callsInWindow = 0;
+        Usd usdInWindow;
+        std::chrono::seconds retryAfter {1};
     };
     Outcome outcome = Outcome::Admitted;
     std::int64_t holdId = 0; // Admitted
@@ -127,6 +140,8 @@ struct AdmissionResult
     StoredResponse replay; // Replayed
     std::optional<TimePoint> revokedAt;
     std::optional<TimePoint> expiredAt;
+    std::optional<PrefixBlock> block; // PrefixBlocked
+    RateRefusal rate; // RateExceeded
     Usd cap;
     KeySpend spend; // the key's spend in the window after the decision
     std::string auditId; // the refusal's or replay's audit row
@@ -175,9 +190,12 @@ struct IssueKeyResult
         Replayed, // same claim and fingerprint: `key` and `sealedSecret` are the original ones
         IdempotencyMismatch,
         IdempotencyInFlight,
+        PrefixBlocked, // the label is under `block`: nothing was issued
+        IssuerRevoked, // the issuing admin key was revoked after it authenticated
     };
     Outcome outcome = Outcome::Created;
-    VaultKey key;
+    std::optional<PrefixBlock> block;
+    VaultKey key; // Created: with the velocity defaults applied
     std::string sealedSecret;
 };
 
@@ -196,7 +214,9 @@ struct BulkRevokeRequest
     bool dryRun = false;
     TimePoint now;
     SpendWindow window;
-    AuditEntry audit; // one admin row per revoked key is derived from it
+    AuditEntry audit; // one admin row per revoked key is derived from it (actor, reason)
+    // With labelPrefix: the block created in the same transaction (not on a dry run).
+    std::optional<PrefixBlock> block;
 };
 
 struct BulkRevokeResult
@@ -205,6 +225,7 @@ struct BulkRevokeResult
     std::vector<std::string> notFound;
     Usd held; // their open holds in the window
     TimePoint revokedAt;
+    std::optional<PrefixBlock> block; // as created
 };
 
 struct KeyView
@@ -239,6 +260,7 @@ struct KeyFilter
 struct AuditFilter
 {
     std::string kind = "call"; // "call", "admin" or "all"
+    std::string actor; // admin key id of admin rows
     std::string keyId;
     std::string label;
     std::string labelPrefix;
@@ -320,6 +342,31 @@ public:
     virtual void revokeAdminKey(std::string id, TimePoint now, AuditEntry audit,
                                 StoreCallback<AdminKey> done) = 0;
     virtual void listAdminKeys(StoreCallback<std::vector<AdminKey>> done) = 0;
+    // Vault keys each admin key issued since `since` (ids without any are absent).
+    virtual void keysIssuedSince(TimePoint since,
+                                 StoreCallback<std::map<std::string, std::int64_t>> done) = 0;
+    // Records that the admin key was used at `at`.
+    virtual void touchAdminKey(std::string id, TimePoint at, StoreCallback<Done> done) = 0;
+
+    // --- prefix blocks and velocity limits (contract: "Stopping an agent, not only its keys")
+    // The block that refuses a call of a key with this label and vendor at `now`, if any (the
+    // proxy's check at lookup; admit() checks again inside the admission).
+    virtual void findActiveBlock(std::string label, Vendor vendor, TimePoint now,
+                                 StoreCallback<std::optional<PrefixBlock>> done) = 0;
+    virtual void createBlock(PrefixBlock block, AuditEntry audit,
+                             StoreCallback<PrefixBlock> done) = 0;
+    // NotFound when no block has the id; a lifted block is returned as it is. `audit` carries
+    // the actor and reason.
+    virtual void liftBlock(std::string id, TimePoint now, AuditEntry audit,
+                           StoreCallback<PrefixBlock> done) = 0;
+    virtual void listBlocks(bool all, TimePoint now,
+                            StoreCallback<std::vector<PrefixBlock>> done) = 0;
+    virtual void listVelocityDefaults(StoreCallback<std::vector<VelocityDefault>> done) = 0;
+    virtual void putVelocityDefault(VelocityDefault value, AuditEntry audit,
+                                    StoreCallback<VelocityDefault> done) = 0;
+    // NotFound when the prefix has no default.
+    virtual void deleteVelocityDefault(std::string labelPrefix, AuditEntry audit,
+                                       StoreCallback<Done> done) = 0;
     virtual void countActiveAdminKeys(StoreCallback<std::int64_t> done) = 0;
 
     // --- live events (eventtypes.h)
