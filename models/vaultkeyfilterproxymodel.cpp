@@ -15,9 +15,43 @@ VaultKeyFilterProxyModel::VaultKeyFilterProxyModel(QObject *parent)
     setDynamicSortFilter(true);
     m_collator.setCaseSensitivity(Qt::CaseInsensitive);
     m_collator.setNumericMode(true);
+    connect(this, &QSortFilterProxyModel::sourceModelChanged, this, [this] {
+        if (!sourceModel())
+            return;
+        connect(sourceModel(), &QAbstractItemModel::dataChanged, this, [this] {
+            const bool sortedOrFiltered = sortColumn() >= 0 || !m_search.isEmpty()
+                || m_status != StatusFilter::All || !m_vendor.isEmpty();
+            if (m_holding && sortedOrFiltered && !m_orderStale) {
+                m_orderStale = true;
+                Q_EMIT orderStaleChanged(true);
+            }
+        });
+    });
 }
 
 VaultKeyFilterProxyModel::~VaultKeyFilterProxyModel() = default;
+
+void VaultKeyFilterProxyModel::setHoldingOrder(bool hold)
+{
+    if (m_holding == hold)
+        return;
+    m_holding = hold;
+    if (hold) {
+        setDynamicSortFilter(false);
+        return;
+    }
+    applyHeldOrder();
+    setDynamicSortFilter(true);
+}
+
+void VaultKeyFilterProxyModel::applyHeldOrder()
+{
+    if (!m_orderStale)
+        return;
+    m_orderStale = false;
+    invalidate();
+    Q_EMIT orderStaleChanged(false);
+}
 
 void VaultKeyFilterProxyModel::setSearchText(const QString &text)
 {

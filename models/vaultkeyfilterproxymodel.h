@@ -44,6 +44,17 @@ public:
 
     static QString statusFilterName(StatusFilter filter);
 
+    // While held, rows whose values change keep their place: no live re-sort or re-filter (a
+    // click on a header still sorts). isOrderStale() says whether the values changed since, so
+    // the order shown may be out of date; ending the hold or applyHeldOrder() sorts again.
+    void setHoldingOrder(bool hold);
+    bool isHoldingOrder() const { return m_holding; }
+    bool isOrderStale() const { return m_orderStale; }
+    void applyHeldOrder();
+
+Q_SIGNALS:
+    void orderStaleChanged(bool stale);
+
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
     bool lessThan(const QModelIndex &left, const QModelIndex &right) const override;
@@ -53,6 +64,8 @@ private:
     StatusFilter m_status = StatusFilter::All;
     QString m_vendor;
     QCollator m_collator;
+    bool m_holding = false;
+    bool m_orderStale = false;
 };
 
 } // namespace keybrake

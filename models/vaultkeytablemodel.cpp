@@ -565,6 +565,12 @@ void VaultKeyTableModel::reload()
     m_refreshing = false;
     m_refreshPending = false;
     m_refreshBuffer.clear();
+    m_heldWindow.reset();
+    if (m_heldNew != 0 || m_heldGone != 0) {
+        m_heldNew = 0;
+        m_heldGone = 0;
+        Q_EMIT heldChangesChanged();
+    }
     beginResetModel();
     m_rows.clear();
     m_rowOfKey.clear();
@@ -669,19 +675,11 @@ void VaultKeyTableModel::applyWindow(const QList<VaultKey> &fetched, bool reache
     for (int i = 0; i < fetched.size(); ++i)
         fetchedIndex.insert(fetched.at(i).keyId, i);
 
-    // Old rows form two parts: the window the server just listed (newest first, down to the
-    // oldest key fetched) and, when the read stopped early, older rows past it, left as they are.
-    int windowEnd = int(m_rows.size());
-    if (!reachedEnd && !fetched.isEmpty()) {
-        const QDateTime oldestFetched = fetched.last().createdAt;
-        windowEnd = 0;
-        while (windowEnd < m_rows.size()) {
-            const VaultKey &key = m_rows.at(windowEnd).key;
-            if (!fetchedIndex.contains(key.keyId) && key.createdAt < oldestFetched)
-                break;
-            ++windowEnd;
-        }
+    if (m_holding) {
+        holdWindow(fetched, reachedEnd, nextCursor);
+        return;
     }
+    int windowEnd = windowEndFor(fetched, reachedEnd, fetchedIndex);
 
     // 1. Keys gone from the window: remove them, bottom up, one signal per contiguous run. A key
     // this console just revoked stays (with its revocation time) even when the query no longer
@@ -767,6 +765,90 @@ void VaultKeyTableModel::applyWindow(const QList<VaultKey> &fetched, bool reache
         m_nextCursor.clear();
     else if (windowEnd >= m_rows.size())
         m_nextCursor = nextCursor;
+}
+
+int VaultKeyTableModel::windowEndFor(const QList<VaultKey> &fetched, bool reachedEnd,
+                                     const QHash<QString, int> &fetchedIndex) const
+{
+    // Old rows form two parts: the window the server just listed (newest first, down to the
+    // oldest key fetched) and, when the read stopped early, older rows past it, left as they are.
+    int windowEnd = int(m_rows.size());
+    if (!reachedEnd && !fetched.isEmpty()) {
+        const QDateTime oldestFetched = fetched.last().createdAt;
+        windowEnd = 0;
+        while (windowEnd < m_rows.size()) {
+            const VaultKey &key = m_rows.at(windowEnd).key;
+            if (!fetchedIndex.contains(key.keyId) && key.createdAt < oldestFetched)
+                break;
+            ++windowEnd;
+        }
+    }
+    return windowEnd;
+}
+
+void VaultKeyTableModel::holdWindow(const QList<VaultKey> &fetched, bool reachedEnd,
+                                    const QString &nextCursor)
+{
+    // Numbers change in place; rows neither come nor go until the hold ends.
+    QHash<QString, int> fetchedIndex;
+    fetchedIndex.reserve(fetched.size());
+    int fresh = 0;
+    for (int i = 0; i < fetched.size(); ++i) {
+        const VaultKey &key = fetched.at(i);
+        fetchedIndex.insert(key.keyId, i);
+        const int existing = m_rowOfKey.value(key.keyId, -1);
+        if (existing < 0) {
+            ++fresh;
+            continue;
+        }
+        Row &row = m_rows[existing];
+        if (row.key == key)
+            continue;
+        row.key = key;
+        if (row.revoke == RevokeState::Failed && key.status != KeyStatus::Active
+            && key.status != KeyStatus::Capped) {
+            row.revoke = RevokeState::Idle;
+            row.revokeMessage.clear();
+        }
+        emitRowChanged(existing);
+    }
+    const int windowEnd = windowEndFor(fetched, reachedEnd, fetchedIndex);
+    int gone = 0;
+    for (int row = 0; row < windowEnd; ++row) {
+        const Row &entry = m_rows.at(row);
+        if (!fetchedIndex.contains(entry.key.keyId) && entry.revoke != RevokeState::Revoked
+            && entry.revoke != RevokeState::Revoking)
+            ++gone;
+    }
+    m_heldWindow = HeldWindow {fetched, reachedEnd, nextCursor};
+    if (fresh != m_heldNew || gone != m_heldGone) {
+        m_heldNew = fresh;
+        m_heldGone = gone;
+        Q_EMIT heldChangesChanged();
+    }
+}
+
+void VaultKeyTableModel::setHoldingChanges(bool hold)
+{
+    if (m_holding == hold)
+        return;
+    m_holding = hold;
+    if (!hold)
+        applyHeldChanges();
+}
+
+void VaultKeyTableModel::applyHeldChanges()
+{
+    const std::optional<HeldWindow> window = std::exchange(m_heldWindow, std::nullopt);
+    const bool holding = std::exchange(m_holding, false);
+    if (window)
+        applyWindow(window->fetched, window->reachedEnd, window->nextCursor);
+    m_holding = holding;
+    if (m_heldNew != 0 || m_heldGone != 0) {
+        m_heldNew = 0;
+        m_heldGone = 0;
+        Q_EMIT heldChangesChanged();
+    }
 }
 
 void VaultKeyTableModel::onFailure(const ApiError &error)

@@ -10,6 +10,8 @@
 #include <QList>
 #include <QPointer>
 
+#include <optional>
+
 namespace keybrake::client {
 class ApiRequest;
 class KeybrakeClient;
@@ -146,6 +148,17 @@ public:
     const client::VaultKey *findKey(const QString &keyId) const;
     RevokeState revokeState(const QString &keyId) const;
 
+    // While held (the pointer is over the table, a button in it is pressed, a row menu is open),
+    // a refresh still updates the numbers of existing rows in place, but keys it brings and keys
+    // gone from the list wait, so no row moves under the pointer. They are counted here and
+    // applied by applyHeldChanges() or when the hold ends. Pages loaded by scrolling
+    // (fetchMore) are not held: the user asked for them, and they go below the last row.
+    void setHoldingChanges(bool hold);
+    bool isHoldingChanges() const { return m_holding; }
+    int heldNewKeys() const { return m_heldNew; }
+    int heldGoneKeys() const { return m_heldGone; }
+    void applyHeldChanges();
+
     static DisplayStatus displayStatusOf(const client::VaultKey &key);
     static QString statusText(DisplayStatus status);
 
@@ -167,6 +180,8 @@ Q_SIGNALS:
     void revokeSucceeded(const QString &keyId, const QDateTime &revokedAt);
     void revokeFailed(const QString &keyId, const QString &message);
     void bulkRevokeFinished(int revoked, int failed, const QString &message);
+    // The counts of heldNewKeys() and heldGoneKeys() changed.
+    void heldChangesChanged();
 
 private:
     struct Row
@@ -187,6 +202,10 @@ private:
     void refreshStep(const QString &cursor);
     void applyWindow(const QList<client::VaultKey> &fetched, bool reachedEnd,
                      const QString &nextCursor);
+    void holdWindow(const QList<client::VaultKey> &fetched, bool reachedEnd,
+                    const QString &nextCursor);
+    int windowEndFor(const QList<client::VaultKey> &fetched, bool reachedEnd,
+                     const QHash<QString, int> &fetchedIndex) const;
     void onFailure(const client::ApiError &error);
     void setLoading(bool loading);
     void emitRowChanged(int row);
@@ -214,6 +233,17 @@ private:
     int m_refreshTarget = 0;
     QString m_lastError;
     QDateTime m_asOf;
+
+    struct HeldWindow
+    {
+        QList<client::VaultKey> fetched;
+        bool reachedEnd = false;
+        QString nextCursor;
+    };
+    bool m_holding = false;
+    std::optional<HeldWindow> m_heldWindow;
+    int m_heldNew = 0;
+    int m_heldGone = 0;
 };
 
 } // namespace keybrake

@@ -7,6 +7,7 @@
 #include "models/keyauditmodel.h"
 #include "models/livefeed.h"
 #include "models/vendortext.h"
+#include "ui/livetablehold.h"
 #include "ui/messagebanner.h"
 #include "ui/pagestatewidget.h"
 #include "ui/themedicon.h"
@@ -155,6 +156,22 @@ AuditLogPage::AuditLogPage(ConsoleSession *session, QWidget *parent)
         }
         updateTailState();
     });
+    // Rows never move under the pointer: while it is over the rows the tail waits as if paused,
+    // and what came shows when it leaves or on the pill's click.
+    m_hold = new LiveTableHold(m_table);
+    const auto showHeld = [this] {
+        if (m_pauseTail->isChecked())
+            return;
+        m_pausedNew = 0;
+        refresh();
+        updateTailState();
+    };
+    connect(m_hold, &LiveTableHold::heldChanged, this, [this, showHeld](bool held) {
+        if (!held && m_pausedNew > 0)
+            showHeld();
+        updateTailState();
+    });
+    connect(m_hold, &LiveTableHold::applyRequested, this, showHeld);
     connect(session->live(), &LiveFeed::liveChanged, this, &AuditLogPage::updateTailState);
     updateTailState();
     updateRangeEdits();
@@ -165,20 +182,27 @@ AuditLogPage::~AuditLogPage() = default;
 
 bool AuditLogPage::isTailPaused() const
 {
-    return m_pauseTail->isChecked();
+    return m_pauseTail->isChecked() || (m_hold && m_hold->isHeld());
 }
 
 void AuditLogPage::updateTailState()
 {
-    const bool paused = isTailPaused();
+    const bool paused = m_pauseTail->isChecked();
     m_pauseTail->setText(paused ? tr("▶ Resume") : tr("⏸ Pause"));
     m_pauseTail->setToolTip(paused ? tr("Show the calls that arrived while paused, and new ones "
                                         "as they come")
                                    : tr("Stop new calls from arriving, to read what is there"));
-    if (paused)
+    const bool held = !m_pauseTail->isChecked() && m_hold && m_hold->isHeld();
+    if (held)
+        m_tailState->setText(tr("Held while the pointer is over the rows"));
+    else if (paused)
         m_tailState->setText(tr("Paused · new calls not shown: %1").arg(m_pausedNew));
     else
         m_tailState->setText(m_session->live()->isLive() ? tr("● Live tail") : QString());
+    if (m_hold)
+        m_hold->setPendingText(held && m_pausedNew > 0
+                                   ? tr("%n new call(s) — show", nullptr, m_pausedNew)
+                                   : QString());
 }
 
 void AuditLogPage::buildUi()

@@ -18,6 +18,8 @@ class QToolButton;
 
 namespace keybrake {
 
+class LiveTableHold;
+
 class AuditExportFile;
 class AuditLogModel;
 class ConsoleSession;
@@ -128,6 +130,7 @@ private:
     bool m_started = false;
     QToolButton *m_pauseTail = nullptr;
     QToolButton *m_scrollLock = nullptr;
+    LiveTableHold *m_hold = nullptr; // the tail also pauses while the pointer is over the rows
     QLabel *m_tailState = nullptr;
     int m_pausedNew = 0; // calls the stream brought while paused
     int m_scrollBefore = -1; // the scroll bar before rows were inserted on top

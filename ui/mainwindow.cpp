@@ -3,6 +3,7 @@
 #include "models/connectionmonitor.h"
 #include "models/consolesession.h"
 #include "models/vaultkeytablemodel.h"
+#include "ui/adminkeyspage.h"
 #include "ui/alertbell.h"
 #include "ui/auditlogpage.h"
 #include "ui/connectionstatuslabel.h"
@@ -48,6 +49,7 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
     , m_runs(new RunsPage(session, m_pages))
     , m_auditLog(new AuditLogPage(session, m_pages))
     , m_reports(new ReportsPage(session, m_pages))
+    , m_adminKeys(new AdminKeysPage(session, m_pages))
 {
     setObjectName(QStringLiteral("mainWindow"));
     // Wide enough for every default column of the key table beside the navigation, where the
@@ -85,6 +87,7 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
         {QStringLiteral("runs"), tr("Runs")},
         {QStringLiteral("audit-log"), tr("Audit Log")},
         {QStringLiteral("reports"), tr("Reports")},
+        {QStringLiteral("lock"), tr("Admin Keys")},
     };
     for (int i = 0; i < pages.size(); ++i) {
         auto *item = new QListWidgetItem(ThemedIcon::icon(pages.at(i).first), pages.at(i).second,
@@ -113,6 +116,7 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
     m_pages->addWidget(m_runs);
     m_pages->addWidget(m_auditLog);
     m_pages->addWidget(m_reports);
+    m_pages->addWidget(m_adminKeys);
     body->addWidget(m_pages, 1);
     outer->addLayout(body, 1);
     setCentralWidget(central);
@@ -158,6 +162,19 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
         updateStatusBar();
     });
     connect(session, &ConsoleSession::permissionsChanged, this, &MainWindow::updateStatusBar);
+    // Admin Keys is there for admin keys only.
+    const auto showAdminPages = [this] {
+        const bool admin = m_session->allows(AdminRole::Admin);
+        m_navigation->item(int(Page::AdminKeys))->setHidden(!admin);
+        if (!admin && currentPage() == Page::AdminKeys)
+            showPage(Page::VaultKeys);
+    };
+    connect(session, &ConsoleSession::permissionsChanged, this, showAdminPages);
+    showAdminPages();
+    connect(m_navigation, &QListWidget::currentRowChanged, this, [this](int row) {
+        if (row == int(Page::AdminKeys))
+            m_adminKeys->refresh();
+    });
     connect(session->monitor(), &ConnectionMonitor::dataAsOfChanged, this,
             &MainWindow::updateStatusBar);
     connect(session, &ConsoleSession::timeFormatterChanged, this, &MainWindow::updateStatusBar);
@@ -224,8 +241,8 @@ void MainWindow::buildMenus()
     addAction(m_stopRunsAction);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
-    const QStringList names = {tr("&Overview"), tr("&Vault Keys"), tr("&Runs"), tr("&Audit Log"),
-                               tr("Re&ports")};
+    const QStringList names = {tr("&Overview"),  tr("&Vault Keys"), tr("&Runs"),
+                               tr("&Audit Log"), tr("Re&ports"),    tr("Ad&min Keys")};
     for (int i = 0; i < names.size(); ++i) {
         QAction *go = view->addAction(names.at(i));
         go->setObjectName(QStringLiteral("showPage%1Action").arg(i + 1));

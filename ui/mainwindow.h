@@ -15,6 +15,7 @@ class QToolButton;
 namespace keybrake {
 
 class AlertBell;
+class AdminKeysPage;
 class AuditLogPage;
 class ConnectionStatusLabel;
 class ConsoleSession;
@@ -39,6 +40,7 @@ public:
         Runs,
         AuditLog,
         Reports,
+        AdminKeys, // admin role only
     };
     Q_ENUM(Page)
 
@@ -61,6 +63,7 @@ public:
     RunsPage *runsPage() const { return m_runs; }
     AuditLogPage *auditLogPage() const { return m_auditLog; }
     ReportsPage *reportsPage() const { return m_reports; }
+    AdminKeysPage *adminKeysPage() const { return m_adminKeys; }
     EnvironmentBand *environmentBand() const { return m_band; }
     ConnectionStatusLabel *connectionStatus() const { return m_connection; }
     AlertBell *alertBell() const { return m_bell; }
@@ -98,6 +101,7 @@ private:
     RunsPage *m_runs;
     AuditLogPage *m_auditLog;
     ReportsPage *m_reports;
+    AdminKeysPage *m_adminKeys;
     QLabel *m_summary = nullptr;
     ConnectionStatusLabel *m_connection = nullptr;
     QLabel *m_role = nullptr;

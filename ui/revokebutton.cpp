@@ -18,6 +18,22 @@ using RevokeState = VaultKeyTableModel::RevokeState;
 RevokeButton::RevokeButton(QObject *parent)
     : QStyledItemDelegate(parent)
 {
+    // Every press in the view starts a new click: a press that went elsewhere must not leave an
+    // old pressed key waiting for a release on its button.
+    if (auto *view = qobject_cast<QAbstractItemView *>(parent))
+        view->viewport()->installEventFilter(this);
+}
+
+bool RevokeButton::eventFilter(QObject *watched, QEvent *event)
+{
+    const auto *view = qobject_cast<QAbstractItemView *>(parent());
+    if (!view || watched != view->viewport()) // an editor: the delegate's own handling
+        return QStyledItemDelegate::eventFilter(watched, event);
+    if (event->type() == QEvent::MouseButtonPress || event->type() == QEvent::MouseButtonDblClick) {
+        m_pressed = QPersistentModelIndex();
+        m_pressedKeyId.clear();
+    }
+    return false;
 }
 
 RevokeButton::~RevokeButton() = default;
@@ -141,16 +157,20 @@ bool RevokeButton::editorEvent(QEvent *event, QAbstractItemModel *model,
         if (!inside)
             return false;
         m_pressed = index;
+        m_pressedKeyId = index.data(VaultKeyTableModel::KeyIdRole).toString();
         return true; // the click belongs to the button, not to the row selection
     }
-    const bool wasPressed = m_pressed.isValid() && m_pressed == index;
+    // The key under the release, not the row number: a row moved in between is not the key
+    // that was pressed.
+    const QString pressedKeyId = std::exchange(m_pressedKeyId, QString());
+    const QString releasedKeyId = index.data(VaultKeyTableModel::KeyIdRole).toString();
     m_pressed = QPersistentModelIndex();
-    if (!wasPressed || !inside)
+    if (pressedKeyId.isEmpty() || pressedKeyId != releasedKeyId || !inside)
         return false;
     if (action == Action::Revoke && m_revokeBlocked.isEmpty())
-        Q_EMIT revokeClicked(index);
+        Q_EMIT revokeClicked(pressedKeyId);
     else if (action == Action::IssueSimilar && m_issueBlocked.isEmpty())
-        Q_EMIT issueSimilarClicked(index);
+        Q_EMIT issueSimilarClicked(pressedKeyId);
     return true;
 }
 

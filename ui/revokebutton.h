@@ -35,14 +35,20 @@ public:
     // Where the button sits inside its cell (tests click its centre).
     static QRect buttonRect(const QStyleOptionViewItem &option, const QString &text);
 
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 Q_SIGNALS:
-    void revokeClicked(const QModelIndex &index);
-    void issueSimilarClicked(const QModelIndex &index);
+    // The key id captured when the button was pressed; emitted only when the release lands on
+    // the button of the same key, whatever moved in between.
+    void revokeClicked(const QString &keyId);
+    void issueSimilarClicked(const QString &keyId);
 
 private:
     QString m_revokeBlocked;
     QString m_issueBlocked;
     QPersistentModelIndex m_pressed;
+    QString m_pressedKeyId;
 };
 
 } // namespace keybrake

@@ -12,6 +12,7 @@
 #include "ui/issuekeydialog.h"
 #include "ui/keydetailspanel.h"
 #include "ui/keystatusdelegate.h"
+#include "ui/livetablehold.h"
 #include "ui/messagebanner.h"
 #include "ui/messageprompt.h"
 #include "ui/onetimesecretdialog.h"
@@ -105,6 +106,7 @@ VaultKeysPage::VaultKeysPage(ConsoleSession *session, QWidget *parent)
                 m_banner->showMessage(MessageBanner::Kind::Error,
                                       tr("Could not revoke “%1”: %2").arg(name, message));
             });
+    connect(m_model, &VaultKeyTableModel::revokeSucceeded, this, &VaultKeysPage::onRevokeSucceeded);
     connect(m_model, &VaultKeyTableModel::bulkRevokeFinished, this,
             [this](int revoked, int failed, const QString &message) {
                 if (failed == 0 && message.isEmpty()) {
@@ -213,6 +215,10 @@ void VaultKeysPage::buildUi()
 
     m_banner = new MessageBanner(this);
     outer->addWidget(m_banner);
+    m_revokeResult = new MessageBanner(this);
+    m_revokeResult->setObjectName(QStringLiteral("revokeResultBanner"));
+    m_revokeResult->hide();
+    outer->addWidget(m_revokeResult);
     m_runawayBanner = new MessageBanner(this);
     m_runawayBanner->setObjectName(QStringLiteral("runawayBanner"));
     m_runawayBanner->hide();
@@ -290,6 +296,22 @@ void VaultKeysPage::buildUi()
                                       new CapUtilisationDelegate(m_table));
     m_revokeButton = new RevokeButton(m_table);
     m_table->setItemDelegateForColumn(Model::ActionColumn, m_revokeButton);
+    // Live data never changes what a click hits: while the pointer is over the table, new and
+    // vanished keys and re-sorts wait (numbers still update in place).
+    m_hold = new LiveTableHold(m_table);
+    connect(m_hold, &LiveTableHold::heldChanged, this, [this](bool held) {
+        m_model->setHoldingChanges(held);
+        m_proxy->setHoldingOrder(held);
+        updateHeldPill();
+    });
+    connect(m_hold, &LiveTableHold::applyRequested, this, [this] {
+        m_model->applyHeldChanges();
+        m_proxy->applyHeldOrder();
+        updateHeldPill();
+    });
+    connect(m_model, &VaultKeyTableModel::heldChangesChanged, this, &VaultKeysPage::updateHeldPill);
+    connect(m_proxy, &VaultKeyFilterProxyModel::orderStaleChanged, this,
+            &VaultKeysPage::updateHeldPill);
     m_stack->addWidget(m_table);
     m_state = new PageStateWidget(m_stack);
     m_stack->addWidget(m_state);
@@ -346,7 +368,7 @@ void VaultKeysPage::buildUi()
 
     connect(m_revokeButton, &RevokeButton::revokeClicked, this, &VaultKeysPage::onRevokeClicked);
     connect(m_revokeButton, &RevokeButton::issueSimilarClicked, this,
-            [this](const QModelIndex &index) { onIssueSimilar(keyIdAt(index)); });
+            &VaultKeysPage::onIssueSimilar);
     connect(m_table, &QTableView::doubleClicked, this, [this](const QModelIndex &index) {
         if (index.column() != Model::ActionColumn)
             showDetails(keyIdAt(index));
@@ -635,12 +657,39 @@ void VaultKeysPage::updateBanner()
     }
 }
 
-void VaultKeysPage::onRevokeClicked(const QModelIndex &proxyIndex)
+void VaultKeysPage::onRevokeClicked(const QString &keyId)
 {
-    const QString keyId = keyIdAt(proxyIndex);
     if (keyId.isEmpty() || !m_session->allows(AdminRole::Operator))
         return;
     m_model->revoke(keyId);
+}
+
+void VaultKeysPage::onRevokeSucceeded(const QString &keyId, const QDateTime &revokedAt)
+{
+    // Named in words, so a wrong target would be seen at once.
+    const client::VaultKey *key = m_model->findKey(keyId);
+    const QString name = key && !key->name.isEmpty() ? key->name : tr("unnamed key");
+    const QString label =
+        key && !key->agentRunLabel.isEmpty() ? key->agentRunLabel : tr("no run label");
+    const TimeFormatter time = m_session->timeFormatter();
+    m_revokeResult->showMessage(
+        MessageBanner::Kind::Information,
+        tr("Revoked “%1” · …%2 · %3 at %4 %5")
+            .arg(name, keyId.right(6), label, time.clock(revokedAt, true), time.zoneName()));
+    m_revokeResult->show();
+}
+
+void VaultKeysPage::updateHeldPill()
+{
+    QStringList waiting;
+    if (m_model->heldNewKeys() > 0)
+        waiting.append(tr("%n new key(s)", nullptr, m_model->heldNewKeys()));
+    if (m_model->heldGoneKeys() > 0)
+        waiting.append(tr("%n key(s) left the list", nullptr, m_model->heldGoneKeys()));
+    if (m_proxy->isOrderStale())
+        waiting.append(tr("new order"));
+    m_hold->setPendingText(waiting.isEmpty() ? QString()
+                                             : tr("%1 — show").arg(waiting.join(tr(" · "))));
 }
 
 void VaultKeysPage::onIssueSimilar(const QString &keyId)
@@ -664,6 +713,7 @@ void VaultKeysPage::onContextMenu(const QPoint &position)
     // popup(), not exec(): the UI thread never runs a nested event loop.
     auto *menu = new QMenu(this);
     menu->setAttribute(Qt::WA_DeleteOnClose);
+    m_hold->holdWhileOpen(menu); // the rows stay put while the menu of one of them is open
     menu->setToolTipsVisible(true);
     connect(menu->addAction(ThemedIcon::icon(QStringLiteral("details")), tr("Show &Details")),
             &QAction::triggered, this, [this, keyId] { showDetails(keyId); });

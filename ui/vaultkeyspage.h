@@ -22,6 +22,7 @@ namespace keybrake {
 
 class ConsoleSession;
 class KeyDetailsPanel;
+class LiveTableHold;
 class MessageBanner;
 class PageStateWidget;
 class RevokeButton;
@@ -57,6 +58,8 @@ public:
     QString summaryText() const;
     // "⚠ Runaway? <label> — <reason>" with "Revoke run…", over the table.
     MessageBanner *runawayBanner() const { return m_runawayBanner; }
+    // Holds arriving rows and re-sorts while the pointer is over the table.
+    LiveTableHold *liveHold() const { return m_hold; }
 
 public Q_SLOTS:
     void refresh();
@@ -79,7 +82,9 @@ private:
     void updatePermissions();
     void updateBanner();
     void updateRunawayBanner();
-    void onRevokeClicked(const QModelIndex &proxyIndex);
+    void onRevokeClicked(const QString &keyId);
+    void onRevokeSucceeded(const QString &keyId, const QDateTime &revokedAt);
+    void updateHeldPill();
     void onIssueSimilar(const QString &keyId);
     void onContextMenu(const QPoint &position);
     QString keyIdAt(const QModelIndex &proxyIndex) const;
@@ -93,6 +98,7 @@ private:
     QPushButton *m_issueButton = nullptr;
     QLabel *m_summary = nullptr;
     MessageBanner *m_banner = nullptr;
+    MessageBanner *m_revokeResult = nullptr; // "Revoked “name” · …id tail · label at 14:03:05"
     MessageBanner *m_runawayBanner = nullptr; // the newest runaway flag, with "Revoke run…"
     QString m_runawayLabel;
     QString m_runawayDismissed; // label + reason the user closed
@@ -102,6 +108,7 @@ private:
     QSplitter *m_splitter = nullptr;
     KeyDetailsPanel *m_details = nullptr;
     RevokeButton *m_revokeButton = nullptr;
+    LiveTableHold *m_hold = nullptr;
     QAction *m_issueAction = nullptr;
     QAction *m_revokeSelectedAction = nullptr;
     QAction *m_findAction = nullptr;

@@ -32,11 +32,29 @@
     </message>
 </context>
 <context>
+    <name>keybrake::AdminKeysPage</name>
+    <message numerus="yes">
+        <source>%n admin key(s) · %1 active</source>
+        <translation>
+            <numerusform>%n admin key · %1 active</numerusform><numerusform>%n admin keys · %1 active</numerusform></translation>
+    </message>
+</context>
+<context>
     <name>keybrake::AlertBell</name>
     <message numerus="yes">
         <source>Notifications: %n unacknowledged</source>
         <translation>
             <numerusform>Notifications: %n unacknowledged</numerusform><numerusform>Notifications: %n unacknowledged</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 — %n new notification(s)</source>
+        <translation>
+            <numerusform>%1 — %n new notification</numerusform><numerusform>%1 — %n new notifications</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%1, and %n more. Click to see them all.</source>
+        <translation>
+            <numerusform>%1, and %n more. Click to see them all.</numerusform><numerusform>%1, and %n more. Click to see them all.</numerusform></translation>
     </message>
 </context>
 <context>
@@ -50,6 +68,11 @@
         <source>Exported %n call(s) to %1.</source>
         <translation>
             <numerusform>Exported %n call to %1.</numerusform><numerusform>Exported %n calls to %1.</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n new call(s) — show</source>
+        <translation>
+            <numerusform>%n new call — show</numerusform><numerusform>%n new calls — show</numerusform></translation>
     </message>
 </context>
 <context>
@@ -68,6 +91,19 @@
         <source>● Connected · polling every %n s</source>
         <translation>
             <numerusform>● Connected · polling every %n s</numerusform><numerusform>● Connected · polling every %n s</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>keybrake::CreateAdminKeyDialog</name>
+    <message numerus="yes">
+        <source>Copy puts the key on the clipboard for %n second(s), then clears it.</source>
+        <translation>
+            <numerusform>Copy puts the key on the clipboard for %n second, then clears it.</numerusform><numerusform>Copy puts the key on the clipboard for %n seconds, then clears it.</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>Copied. The clipboard will be cleared in %n second(s).</source>
+        <translation>
+            <numerusform>Copied. The clipboard will be cleared in %n second.</numerusform><numerusform>Copied. The clipboard will be cleared in %n seconds.</numerusform></translation>
     </message>
 </context>
 <context>
@@ -234,6 +270,16 @@ Every agent using them gets 401 on its next call. Revoking cannot be undone.</nu
         <source>The server has not answered for %n second(s).</source>
         <translation>
             <numerusform>The server has not answered for %n second.</numerusform><numerusform>The server has not answered for %n seconds.</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n new key(s)</source>
+        <translation>
+            <numerusform>%n new key</numerusform><numerusform>%n new keys</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n key(s) left the list</source>
+        <translation>
+            <numerusform>%n key left the list</numerusform><numerusform>%n keys left the list</numerusform></translation>
     </message>
 </context>
 <context>

@@ -15,6 +15,7 @@
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QLabel>
+#include <QPushButton>
 #include <QScrollBar>
 #include <QStandardPaths>
 #include <QTableView>
@@ -129,6 +130,28 @@ private Q_SLOTS:
         page()->pauseTailButton()->click();
         QTRY_COMPARE_WITH_TIMEOUT(model()->rowCount(), before + 2, 10000);
         QCOMPARE(page()->callsWhilePaused(), 0);
+    }
+
+    // Rows never move under the pointer: while it rests on the rows the tail waits, says what
+    // came, and shows it when the pointer leaves.
+    void pointerOverTheRowsHoldsTheTail()
+    {
+        const int before = model()->rowCount();
+        QWidget *viewport = page()->table()->viewport();
+        QTest::mouseMove(viewport, viewport->rect().center());
+        QVERIFY(page()->isTailPaused());
+        call();
+        call();
+        QTRY_COMPARE_WITH_TIMEOUT(page()->callsWhilePaused(), 2, 10000);
+        QCOMPARE(model()->rowCount(), before);
+        auto *pill =
+            page()->table()->findChild<QPushButton *>(QStringLiteral("heldRowsPushButton"));
+        QVERIFY(pill && pill->isVisible());
+        QCOMPARE(pill->text(), QStringLiteral("2 new calls — show"));
+        QTest::mouseMove(m_window.get(), QPoint(5, m_window->height() - 5));
+        QVERIFY(!page()->isTailPaused());
+        QTRY_COMPARE_WITH_TIMEOUT(model()->rowCount(), before + 2, 10000);
+        QVERIFY(!pill->isVisible());
     }
 
     void scrollLockKeepsTheRowsInView()

@@ -116,7 +116,7 @@ private:
         return page()->proxy()->mapFromSource(model()->index(row, column));
     }
 
-    void clickRevoke(const QString &keyId)
+    QPoint revokeButtonCentre(const QString &keyId)
     {
         const QModelIndex index = proxyIndexOf(keyId, Model::ActionColumn);
         table()->scrollTo(index);
@@ -124,8 +124,33 @@ private:
         option.initFrom(table());
         option.rect = table()->visualRect(index);
         option.font = table()->font();
-        const QRect button = RevokeButton::buttonRect(option, index.data().toString());
-        QTest::mouseClick(table()->viewport(), Qt::LeftButton, {}, button.center());
+        return RevokeButton::buttonRect(option, index.data().toString()).center();
+    }
+
+    void clickRevoke(const QString &keyId)
+    {
+        QTest::mouseClick(table()->viewport(), Qt::LeftButton, {}, revokeButtonCentre(keyId));
+    }
+
+    QString statusOnServer(const QString &keyId)
+    {
+        return m_server->admin("GET", QStringLiteral("/v1/keys/%1").arg(keyId))
+            .json.value(QStringLiteral("status"))
+            .toString();
+    }
+
+    // Two keys listed newest first: the neighbour above the target. The pointer rests on the
+    // target's Revoke button, as a hand aiming at it.
+    void aimAtTarget(QString *target, QString *neighbour, QPoint *aim)
+    {
+        *target = issue(policy(QStringLiteral("lambda/runaway/aimed")));
+        *neighbour = issue(policy(QStringLiteral("lambda/digest/neighbour")));
+        QVERIFY(open(m_server->adminKey()));
+        m_window->resize(1400, 700);
+        QCOMPARE(page()->proxy()->rowCount(), 2);
+        QCOMPARE(proxyIndexOf(*target, 0).row(), 1);
+        *aim = revokeButtonCentre(*target);
+        QTest::mouseMove(table()->viewport(), *aim);
     }
 
 private Q_SLOTS:
@@ -236,6 +261,79 @@ private Q_SLOTS:
                      .toArray()
                      .size(),
                  1);
+    }
+
+    // Issue 12: a key that arrives while the pointer rests on a row's Revoke button must not
+    // push the neighbour under it. Before the hold, the new key went on top, the target moved one
+    // row down and the click revoked the neighbour.
+    void keyArrivingJustBeforeThePressNeverRevokesTheNeighbour()
+    {
+        QString target;
+        QString neighbour;
+        QPoint aim;
+        aimAtTarget(&target, &neighbour, &aim);
+        if (QTest::currentTestFailed())
+            return;
+        const QString arrived = issue(policy(QStringLiteral("lambda/runaway/arrived")));
+        QVERIFY(refreshAndWait());
+
+        QSignalSpy succeeded(model(), &Model::revokeSucceeded);
+        QTest::mousePress(table()->viewport(), Qt::LeftButton, {}, aim);
+        QTest::mouseRelease(table()->viewport(), Qt::LeftButton, {}, aim);
+        QVERIFY(succeeded.wait(10000));
+        QCOMPARE(succeeded.size(), 1);
+        QCOMPARE(succeeded.first().at(0).toString(), target);
+        QCOMPARE(statusOnServer(target), QStringLiteral("revoked"));
+        QCOMPARE(statusOnServer(neighbour), QStringLiteral("active"));
+        QCOMPARE(statusOnServer(arrived), QStringLiteral("active"));
+        // The result names what was hit, in words.
+        auto *banner = page()->findChild<MessageBanner *>(QStringLiteral("revokeResultBanner"));
+        QVERIFY(banner);
+        QTRY_VERIFY(banner->isVisible());
+        QVERIFY2(banner->text().contains(QStringLiteral("lambda/runaway/aimed"))
+                     && banner->text().contains(target.right(6)),
+                 qPrintable(banner->text()));
+
+        // The key that came meanwhile was held and announced; it shows once the pointer leaves.
+        auto *pill = table()->findChild<QPushButton *>(QStringLiteral("heldRowsPushButton"));
+        QVERIFY(pill);
+        QVERIFY(pill->isVisible());
+        QCOMPARE(pill->text(), QStringLiteral("1 new key — show"));
+        QCOMPARE(page()->proxy()->rowCount(), 2);
+        QTest::mouseMove(m_window.get(), QPoint(5, m_window->height() - 5));
+        QTRY_COMPARE(page()->proxy()->rowCount(), 3);
+        QVERIFY(!pill->isVisible());
+        QCOMPARE(proxyIndexOf(arrived, 0).row(), 0);
+    }
+
+    // A key that arrives between the press and the release: the release still lands on the key
+    // pressed, so the click revokes it (before the hold the table moved, the release landed on
+    // the neighbour and the click was lost).
+    void keyArrivingBetweenPressAndReleaseRevokesThePressedKey()
+    {
+        QString target;
+        QString neighbour;
+        QPoint aim;
+        aimAtTarget(&target, &neighbour, &aim);
+        if (QTest::currentTestFailed())
+            return;
+        QSignalSpy succeeded(model(), &Model::revokeSucceeded);
+        QTest::mousePress(table()->viewport(), Qt::LeftButton, {}, aim);
+        const QString arrived = issue(policy(QStringLiteral("lambda/runaway/arrived")));
+        QVERIFY(refreshAndWait());
+        QTest::mouseRelease(table()->viewport(), Qt::LeftButton, {}, aim);
+        QVERIFY(succeeded.wait(10000));
+        QCOMPARE(succeeded.size(), 1);
+        QCOMPARE(succeeded.first().at(0).toString(), target);
+        QCOMPARE(statusOnServer(neighbour), QStringLiteral("active"));
+        QCOMPARE(statusOnServer(arrived), QStringLiteral("active"));
+        // A click on the pill shows the held key at once, the pointer still over the table.
+        auto *pill = table()->findChild<QPushButton *>(QStringLiteral("heldRowsPushButton"));
+        QVERIFY(pill && pill->isVisible());
+        QTest::mouseClick(pill, Qt::LeftButton);
+        QCOMPARE(page()->proxy()->rowCount(), 3);
+        QVERIFY(!pill->isVisible());
+        QTest::mouseMove(m_window.get(), QPoint(5, m_window->height() - 5));
     }
 
     void deleteRevokesTheSelectionAfterOneConfirmation()
