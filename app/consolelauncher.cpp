@@ -1,5 +1,6 @@
 #include "app/consolelauncher.h"
 
+#include "app/application.h"
 #include "app/settings.h"
 #include "models/connectionmonitor.h"
 #include "models/consolesession.h"
@@ -9,7 +10,9 @@
 #include "ui/signindialog.h"
 #include "ui/vaultkeyspage.h"
 
+#include <QActionGroup>
 #include <QLoggingCategory>
+#include <QMenu>
 
 #include <chrono>
 
@@ -183,6 +186,7 @@ void ConsoleLauncher::showSession(const ServerProfile &profile, const QString &a
     window->restoreState(m_settings->value(Settings::Key::MainWindowState).toByteArray());
     window->vaultKeysPage()->restoreHeaderState(
         m_settings->value(Settings::Key::VaultKeysHeaderState).toByteArray());
+    addThemeMenu(window);
     if (m_settings->profileById(profile.id)) {
         m_settings->setValue(Settings::Key::LastProfileId, profile.id);
         m_settings->sync();
@@ -208,6 +212,44 @@ void ConsoleLauncher::showSession(const ServerProfile &profile, const QString &a
     window->show();
     qCInfo(lcLauncher) << "opened profile" << profile.name << profile.url.toString();
     Q_EMIT opened(window);
+}
+
+void ConsoleLauncher::addThemeMenu(MainWindow *window)
+{
+    // View ▸ Theme: System / Light / Dark, applied at once and remembered (display/theme). Dark
+    // mode used to exist only through the desktop's theme.
+    QMenu *view = window->findChild<QMenu *>(QStringLiteral("viewMenu"));
+    if (!view)
+        return;
+    view->addSeparator();
+    QMenu *theme = view->addMenu(tr("&Theme"));
+    theme->setObjectName(QStringLiteral("themeMenu"));
+    auto *group = new QActionGroup(theme);
+    const ThemePreference current = m_settings->theme();
+    const struct
+    {
+        ThemePreference preference;
+        QString text;
+        QString name;
+    } choices[] = {
+        {ThemePreference::System, tr("&System"), QStringLiteral("system")},
+        {ThemePreference::Light, tr("&Light"), QStringLiteral("light")},
+        {ThemePreference::Dark, tr("&Dark"), QStringLiteral("dark")},
+    };
+    for (const auto &choice : choices) {
+        QAction *action = theme->addAction(choice.text);
+        action->setObjectName(QStringLiteral("theme_%1_Action").arg(choice.name));
+        action->setCheckable(true);
+        action->setChecked(choice.preference == current);
+        group->addAction(action);
+        connect(action, &QAction::triggered, this,
+                [this, preference = choice.preference, name = choice.name] {
+                    if (auto *app = qobject_cast<Application *>(QCoreApplication::instance()))
+                        app->setThemePreference(preference);
+                    m_settings->setValue(Settings::Key::Theme, name);
+                    m_settings->sync();
+                });
+    }
 }
 
 void ConsoleLauncher::manageProfiles()

@@ -52,6 +52,7 @@ private:
     void showSession(const ServerProfile &profile, const QString &adminKey);
     void rememberProfile(const ServerProfile &profile);
     void manageProfiles();
+    void addThemeMenu(MainWindow *window);
     void saveWindowState();
 
     Settings *m_settings;

@@ -26,7 +26,11 @@ RunStatus parseRunStatus(const QString &name)
 
 QString labelPrefixOf(const QString &label)
 {
-    const qsizetype cut = std::max(label.lastIndexOf(u'/'), label.lastIndexOf(u':'));
+    // The contract's report 2 rule (revised 2026-12-05): up to the last '/'; a label without '/'
+    // up to its first ':' (never a ':' inside a timestamp after the last '/').
+    qsizetype cut = label.lastIndexOf(u'/');
+    if (cut < 0)
+        cut = label.indexOf(u':');
     return cut < 0 ? QString() : label.left(cut + 1);
 }
 

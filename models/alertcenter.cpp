@@ -1,10 +1,13 @@
 #include "models/alertcenter.h"
 
+#include "client/runsummary.h"
+#include "models/runwaytracker.h"
 #include "models/usdtext.h"
 
 #include <QFont>
 #include <QSettings>
 
+#include <algorithm>
 #include <cmath>
 
 namespace keybrake {
@@ -42,12 +45,13 @@ QVariant AlertCenter::data(const QModelIndex &index, int role) const
     const Alert &alert = m_alerts.at(index.row());
     switch (role) {
     case Qt::DisplayRole:
-        // Unacknowledged ones carry a mark as well as bold type.
-        return tr("%1%2 · %3\n%4")
-            .arg(alert.acknowledged ? QString() : QStringLiteral("● "), alert.title,
-                 m_time.clock(alert.at), alert.body);
+        // Unacknowledged ones carry a mark as well as bold type; the severity is a word.
+        return tr("%1%2 · %3 · %4\n%5")
+            .arg(alert.acknowledged ? QString() : QStringLiteral("● "),
+                 severityName(alert.severity), alert.title, m_time.clock(alert.at), alert.body);
     case Qt::ToolTipRole:
-        return tr("%1\n%2\n%3").arg(alert.title, alert.body, m_time.absolute(alert.at));
+        return tr("%1: %2\n%3\n%4")
+            .arg(severityName(alert.severity), alert.title, alert.body, m_time.absolute(alert.at));
     case Qt::FontRole: {
         QFont font;
         font.setBold(!alert.acknowledged);
@@ -69,6 +73,12 @@ QVariant AlertCenter::data(const QModelIndex &index, int role) const
         return alert.acknowledged;
     case SerialRole:
         return alert.serial;
+    case SeverityRole:
+        return int(alert.severity);
+    case PrefixRole:
+        return alert.prefix;
+    case CountRole:
+        return int(alert.members.size());
     default:
         return {};
     }
@@ -105,8 +115,29 @@ void AlertCenter::setRunawayAlerts(bool on)
     save();
 }
 
+QString AlertCenter::severityName(Severity severity)
+{
+    switch (severity) {
+    case Severity::Info:
+        return tr("Info");
+    case Severity::Warning:
+        return tr("Warning");
+    case Severity::Critical:
+        return tr("Critical");
+    }
+    return {};
+}
+
+bool AlertCenter::isPrefixMuted(const QString &prefix) const
+{
+    const auto found = m_snoozedUntil.constFind(QStringLiteral("prefix:") + prefix);
+    return found != m_snoozedUntil.constEnd() && *found > QDateTime::currentDateTimeUtc();
+}
+
 bool AlertCenter::isSnoozed(const QString &keyId, const QString &label) const
 {
+    if (!label.isEmpty() && isPrefixMuted(client::labelPrefixOf(label)))
+        return true;
     const QDateTime now = QDateTime::currentDateTimeUtc();
     const auto until = [&](const QString &subject) {
         const auto found = m_snoozedUntil.constFind(subject);
@@ -126,7 +157,11 @@ void AlertCenter::addEvent(const client::EventMessage &message)
     if (!m_thresholds.contains(percent))
         return;
     Alert alert;
-    alert.kind = Kind::Threshold;
+    alert.kind = percent >= 100 ? Kind::Capped : Kind::Threshold;
+    alert.severity = percent >= 100 ? Severity::Critical
+        : percent >= 95             ? Severity::Warning
+                                    : Severity::Info;
+    alert.lowestPercent = percent;
     alert.keyId = d.value(QStringLiteral("key_id")).toString();
     alert.label = d.value(QStringLiteral("agent_run_label")).toString();
     // The spend window is part of the subject: a new day may notify again.
@@ -135,13 +170,14 @@ void AlertCenter::addEvent(const client::EventMessage &message)
                         .arg(percent)
                         .arg(d.value(QStringLiteral("window_start")).toString());
     const QString name = d.value(QStringLiteral("name")).toString();
-    alert.title = tr("%1 at %2 % of its cap").arg(name.isEmpty() ? alert.keyId : name).arg(percent);
-    alert.body = tr("%1 settled of %2 · %3 · %4")
-                     .arg(UsdText::display(usdOf(d, QStringLiteral("spent_today_usd"))),
-                          UsdText::display(usdOf(d, QStringLiteral("daily_usd_cap"))),
-                          alert.label.isEmpty() ? tr("no run label") : alert.label, alert.keyId);
+    const QString body =
+        tr("%1 settled of %2 · %3 · %4")
+            .arg(UsdText::display(usdOf(d, QStringLiteral("spent_today_usd"))),
+                 UsdText::display(usdOf(d, QStringLiteral("daily_usd_cap"))),
+                 alert.label.isEmpty() ? tr("no run label") : alert.label, alert.keyId);
     alert.at = QDateTime::fromString(d.value(QStringLiteral("ts")).toString(), Qt::ISODateWithMs);
-    add(alert);
+    add(alert, alert.keyId,
+        tr("%1 at %2 % of its cap").arg(name.isEmpty() ? alert.keyId : name).arg(percent), body);
 }
 
 void AlertCenter::addRunwayShort(const QString &label, qint64 minutes, const QString &keyId,
@@ -151,13 +187,14 @@ void AlertCenter::addRunwayShort(const QString &label, qint64 minutes, const QSt
         return;
     Alert alert;
     alert.kind = Kind::Runway;
+    alert.severity = Severity::Warning;
     alert.keyId = keyId;
     alert.label = label;
     alert.subject = QStringLiteral("runway|%1|%2").arg(label, windowEnds.toString(Qt::ISODate));
-    alert.title = minutes <= 1 ? tr("%1 reaches its cap in under a minute").arg(label)
-                               : tr("%1 reaches its cap in ~%2 min").arg(label).arg(minutes);
-    alert.body = tr("At the spend rate of the last 5 minutes. Revoke the run to stop it.");
-    add(alert);
+    add(alert, label,
+        minutes <= 1 ? tr("%1 reaches its cap in under a minute").arg(label)
+                     : tr("%1 reaches its cap in ~%2 min").arg(label).arg(minutes),
+        tr("At the spend rate of the last 5 minutes. Revoke the run to stop it."));
 }
 
 void AlertCenter::addRunaway(const RunawayDetector::Flag &flag)
@@ -166,6 +203,7 @@ void AlertCenter::addRunaway(const RunawayDetector::Flag &flag)
         return;
     Alert alert;
     alert.kind = Kind::Runaway;
+    alert.severity = Severity::Critical;
     alert.label = flag.label;
     if (!flag.keyIds.isEmpty()) {
         QStringList keys(flag.keyIds.cbegin(), flag.keyIds.cend());
@@ -174,13 +212,39 @@ void AlertCenter::addRunaway(const RunawayDetector::Flag &flag)
     }
     alert.subject =
         QStringLiteral("runaway|%1|%2").arg(flag.label, RunawayDetector::ruleName(flag.rule));
-    alert.title = tr("Runaway? %1").arg(flag.label);
-    alert.body = flag.reason;
     alert.at = flag.firstAt;
-    add(alert);
+    add(alert, flag.label, tr("Runaway? %1").arg(flag.label), flag.reason);
 }
 
-bool AlertCenter::add(Alert alert)
+void AlertCenter::retitle(Alert &group, const QString &singleTitle) const
+{
+    const int n = int(group.members.size());
+    if (n <= 1) {
+        group.title = singleTitle;
+        return;
+    }
+    const QString prefix = group.prefix.isEmpty() ? tr("(no agent prefix)") : group.prefix;
+    switch (group.kind) {
+    case Kind::Threshold:
+        group.title = tr("%1 keys of %2 crossed %3 %").arg(n).arg(prefix).arg(group.lowestPercent);
+        break;
+    case Kind::Capped:
+        group.title = tr("%1 keys of %2 at their cap").arg(n).arg(prefix);
+        break;
+    case Kind::Runway:
+        group.title = tr("%1 runs of %2 reach their cap within %3 min")
+                          .arg(n)
+                          .arg(prefix)
+                          .arg(RunwayTracker::ShortRunwayMinutes);
+        break;
+    case Kind::Runaway:
+        group.title = tr("%1 runaway runs under %2").arg(n).arg(prefix);
+        break;
+    }
+}
+
+bool AlertCenter::add(Alert alert, const QString &member, const QString &singleTitle,
+                      const QString &body)
 {
     if (m_shown.contains(alert.subject))
         return false;
@@ -188,15 +252,70 @@ bool AlertCenter::add(Alert alert)
     if (!alert.at.isValid())
         alert.at = now;
     m_shown.insert(alert.subject, now);
-    alert.serial = m_nextSerial++;
-    alert.snoozed = isSnoozed(alert.keyId, alert.label);
-    alert.acknowledged = alert.snoozed;
-    beginInsertRows({}, 0, 0);
-    m_alerts.prepend(alert);
-    endInsertRows();
     save();
-    if (!alert.snoozed) {
-        Q_EMIT raised(alert);
+    alert.prefix = client::labelPrefixOf(alert.label);
+    // Keys without a run label have no agent: each key is its own group.
+    alert.group = QStringLiteral("%1|%2")
+                      .arg(int(alert.kind))
+                      .arg(alert.prefix.isEmpty() && alert.label.isEmpty()
+                               ? QStringLiteral("key:") + alert.keyId
+                               : alert.prefix);
+    const bool muted = isSnoozed(alert.keyId, alert.label);
+
+    int row = -1;
+    for (int i = 0; i < m_alerts.size(); ++i) {
+        if (m_alerts.at(i).group == alert.group) {
+            row = i;
+            break;
+        }
+    }
+    bool raise = false;
+    Alert group;
+    if (row < 0) {
+        group = alert;
+        group.serial = m_nextSerial++;
+        group.subjects = {alert.subject};
+        group.members = {member};
+        group.body = body;
+        group.snoozed = muted;
+        group.acknowledged = muted;
+        retitle(group, singleTitle);
+        raise = !muted;
+        beginInsertRows({}, 0, 0);
+        m_alerts.prepend(group);
+        endInsertRows();
+    } else {
+        group = m_alerts.at(row);
+        const bool newMember = !group.members.contains(member);
+        const bool worse = alert.severity > group.severity;
+        group.subjects.append(alert.subject);
+        if (newMember)
+            group.members.append(member);
+        group.severity = std::max(group.severity, alert.severity);
+        group.lowestPercent = group.kind == Kind::Threshold
+            ? std::min(group.lowestPercent, alert.lowestPercent)
+            : group.lowestPercent;
+        group.subject = alert.subject;
+        group.keyId = alert.keyId;
+        group.label = alert.label;
+        group.at = alert.at;
+        group.body = group.members.size() > 1 ? tr("Latest: %1 · %2").arg(singleTitle, body) : body;
+        retitle(group, singleTitle);
+        // The tray and the bell hear of it again only when it got worse or is another runaway.
+        raise = !muted && (worse || (newMember && group.kind == Kind::Runaway));
+        if (raise)
+            group.acknowledged = false;
+        group.snoozed = muted;
+        // The newest notification's row comes first.
+        beginRemoveRows({}, row, row);
+        m_alerts.removeAt(row);
+        endRemoveRows();
+        beginInsertRows({}, 0, 0);
+        m_alerts.prepend(group);
+        endInsertRows();
+    }
+    if (raise) {
+        Q_EMIT raised(m_alerts.first());
         Q_EMIT unacknowledgedCountChanged(unacknowledgedCount());
     }
     return true;
@@ -237,13 +356,27 @@ void AlertCenter::snooze(quint64 serial, int minutes)
         return;
     const Alert &alert = m_alerts.at(row);
     const QDateTime until = QDateTime::currentDateTimeUtc().addSecs(qint64(minutes) * 60);
-    // A run's notifications are about the run; a key's threshold about the key.
-    if (alert.kind == Kind::Threshold || alert.label.isEmpty())
+    // The whole agent prefix goes quiet; a key without a run label has no agent.
+    if (alert.label.isEmpty())
         m_snoozedUntil.insert(QStringLiteral("key:") + alert.keyId, until);
     else
-        m_snoozedUntil.insert(QStringLiteral("run:") + alert.label, until);
+        m_snoozedUntil.insert(QStringLiteral("prefix:") + alert.prefix, until);
     save();
-    acknowledge(serial);
+    if (alert.label.isEmpty()) {
+        acknowledge(serial);
+        return;
+    }
+    // Every row of that prefix, whatever its kind.
+    const QString prefix = alert.prefix;
+    for (int i = 0; i < m_alerts.size(); ++i) {
+        Alert &other = m_alerts[i];
+        if (other.label.isEmpty() || other.prefix != prefix)
+            continue;
+        other.acknowledged = true;
+        other.snoozed = true;
+        Q_EMIT dataChanged(index(i), index(i));
+    }
+    Q_EMIT unacknowledgedCountChanged(unacknowledgedCount());
 }
 
 void AlertCenter::load()

@@ -9,20 +9,27 @@
 #include <QHash>
 #include <QList>
 #include <QSet>
+#include <QStringList>
 
 namespace keybrake {
 
 // The console's notifications: a key crossing 80 %, 95 % or 100 % of its cap (the server's
 // cap.threshold events; which ones notify is a preference), a run whose runway drops under
-// 15 minutes (RunwayTracker), and a run flagged as a runaway (RunawayDetector). One row per
-// notification, newest first; the panel lists them, the bell counts the unacknowledged ones, the
-// tray pops up each as it comes (raised()).
+// 15 minutes (RunwayTracker), and a run flagged as a runaway (RunawayDetector).
+//
+// Grouped: one row per agent prefix (the run label's prefix, contract report 2) and kind —
+// "14 keys of lambda/sms-notifier/ crossed 80 %" — newest first; a row with one member names it
+// ("billing-m1 at 80 % of its cap"). Severity: critical for a runaway or a capped key, warning
+// for 95 % or a short runway, info for 80 %. The bell counts unacknowledged rows (groups); the
+// tray pops up a new group, a group whose severity rose, and every new runaway (raised()). A
+// new member of an acknowledged group reopens it only in those cases.
 //
 // No spam: each notification has a subject — key, threshold and spend window; run and spend
 // window; run and rule — and a subject is notified once. The subjects already notified are kept
 // in a state file per profile (with their time, forgotten after 3 days), so a reconnect's replay
-// and a console restart notify nothing twice. Snoozing a key or run keeps its notifications out
-// of the tray and the count until the snooze ends (they are still listed, acknowledged).
+// and a console restart notify nothing twice. Muting a row's prefix keeps every notification
+// under that prefix out of the tray and the count until the mute ends (they are still listed,
+// acknowledged).
 class AlertCenter : public QAbstractListModel
 {
     Q_OBJECT
@@ -30,17 +37,31 @@ class AlertCenter : public QAbstractListModel
 
 public:
     enum class Kind {
-        Threshold,
+        Threshold, // 80 % or 95 %
         Runway,
         Runaway,
+        Capped, // 100 %
     };
     Q_ENUM(Kind)
+
+    enum class Severity {
+        Info,
+        Warning,
+        Critical,
+    };
+    Q_ENUM(Severity)
 
     struct Alert
     {
         quint64 serial = 0;
         Kind kind = Kind::Threshold;
-        QString subject; // the once-only key ("threshold|vk_…|0.95|2026-11-28T05:00:00Z")
+        Severity severity = Severity::Info;
+        QString group; // "<kind>|<prefix>"
+        QString prefix; // the agent prefix of its runs ("" for labels without one)
+        QString subject; // the latest once-only key ("threshold|vk_…|95|2026-11-28T05:00:00Z")
+        QStringList subjects; // every subject merged into this row, oldest first
+        QStringList members; // its keys (thresholds) or runs (runway, runaway), first seen first
+        int lowestPercent = 0; // thresholds: every member crossed at least this
         QString title; // "billing-m1 at 95 % of its cap"
         QString body; // "$47.50 of $50.00 · lambda/billing/…"
         QString keyId; // what clicking opens
@@ -59,6 +80,9 @@ public:
         TimeRole,
         AcknowledgedRole,
         SerialRole,
+        SeverityRole,
+        PrefixRole,
+        CountRole,
     };
     Q_ENUM(Role)
 
@@ -75,7 +99,7 @@ public:
     void setTimeFormatter(const TimeFormatter &formatter);
 
     const QList<Alert> &alerts() const { return m_alerts; }
-    int unacknowledgedCount() const;
+    int unacknowledgedCount() const; // rows (groups), not notifications
 
     // Preferences: cap thresholds that notify (of 80, 95, 100), runway and runaway alerts.
     QList<int> thresholdPercents() const { return m_thresholds; }
@@ -86,6 +110,8 @@ public:
     void setRunawayAlerts(bool on);
 
     bool isSnoozed(const QString &keyId, const QString &label) const;
+    bool isPrefixMuted(const QString &prefix) const;
+    static QString severityName(Severity severity);
 
 public Q_SLOTS:
     void addEvent(const keybrake::client::EventMessage &message);
@@ -94,7 +120,8 @@ public Q_SLOTS:
     void addRunaway(const keybrake::RunawayDetector::Flag &flag);
     void acknowledge(quint64 serial);
     void acknowledgeAll();
-    // Keeps the key's (or, with a label, the run's) notifications quiet until then.
+    // Mutes the row's agent prefix (every kind) until then; a row of keys without a run label
+    // mutes its latest key.
     void snooze(quint64 serial, int minutes);
 
 Q_SIGNALS:
@@ -103,7 +130,9 @@ Q_SIGNALS:
     void unacknowledgedCountChanged(int count);
 
 private:
-    bool add(Alert alert);
+    // Merges one notification (its subject, member and figures in `alert`) into its group.
+    bool add(Alert alert, const QString &member, const QString &singleTitle, const QString &body);
+    void retitle(Alert &group, const QString &singleTitle) const;
     void load();
     void save() const;
     int rowOfSerial(quint64 serial) const;
@@ -112,7 +141,7 @@ private:
     TimeFormatter m_time;
     QList<Alert> m_alerts; // newest first
     QHash<QString, QDateTime> m_shown; // subject -> when
-    QHash<QString, QDateTime> m_snoozedUntil; // "key:<id>" or "run:<label>"
+    QHash<QString, QDateTime> m_snoozedUntil; // "prefix:<p>", "key:<id>" or "run:<label>"
     QList<int> m_thresholds {80, 95, 100};
     bool m_runway = true;
     bool m_runaway = true;

@@ -2,6 +2,7 @@
 
 #include "client/apirequest.h"
 #include "client/keybrakeclient.h"
+#include "client/runsummary.h"
 
 #include <QCryptographicHash>
 #include <QJsonDocument>
@@ -9,6 +10,22 @@
 #include <algorithm>
 
 namespace keybrake {
+
+namespace {
+
+// No run with fewer than kMinimumCalls calls is ever flagged (issue 13): every console rule needs
+// at least that many in its minute (RetrySpiralCalls 8, DenialBurstCalls 5, RateFloorCalls 30),
+// and the server's anomaly report never flags a run or key with fewer than its min_calls (5) in
+// the period. Every flag's reason starts with the rule that fired ("Retry spiral: …", "Denial
+// burst: …", "Call rate spike: …", "Far above its peers: …", "Server anomaly: …") and gives its
+// numbers. Prefixes are the contract's agent prefix (client::labelPrefixOf, report 2): a
+// timestamp in a label is never cut apart.
+constexpr int kMinimumCalls = 5;
+static_assert(RunawayDetector::RetrySpiralCalls >= kMinimumCalls
+              && RunawayDetector::DenialBurstCalls >= kMinimumCalls
+              && RunawayDetector::RateFloorCalls >= kMinimumCalls);
+
+} // namespace
 
 RunawayDetector::RunawayDetector(QObject *parent)
     : QObject(parent)
@@ -34,8 +51,8 @@ void RunawayDetector::setClient(client::KeybrakeClient *client)
 
 QString RunawayDetector::prefixOf(const QString &label)
 {
-    const qsizetype slash = label.lastIndexOf(QLatin1Char('/'));
-    return slash < 0 ? QString() : label.left(slash + 1);
+    // The same agent prefix as the server's reports and the Runs filter (contract, report 2).
+    return client::labelPrefixOf(label);
 }
 
 QString RunawayDetector::ruleName(Rule rule)
@@ -156,7 +173,8 @@ void RunawayDetector::evaluate(const QString &label, Run &run, qint64 nowMs)
               run.keyIds);
     if (denials >= DenialBurstCalls)
         raise(label, Rule::DenialBurst,
-              tr("%n calls refused by the allowlist in a minute (possible prompt injection)",
+              tr("Denial burst: %n calls refused by the allowlist in a minute (possible prompt "
+                 "injection)",
                  nullptr, denials),
               run.keyIds);
     if (recent < RateFloorCalls)
@@ -172,7 +190,10 @@ void RunawayDetector::evaluate(const QString &label, Run &run, qint64 nowMs)
         const qint64 perMinute = before / minutes;
         if (recent >= RateRatio * std::max<qint64>(1, perMinute))
             raise(label, Rule::RateAboveOwn,
-                  tr("%1 calls in the last minute, %2 a minute before").arg(recent).arg(perMinute),
+                  tr("Call rate spike: %1 calls in the last minute, %2 a minute in the 10 "
+                     "minutes before")
+                      .arg(recent)
+                      .arg(perMinute),
                   run.keyIds);
     }
 
@@ -193,7 +214,8 @@ void RunawayDetector::evaluate(const QString &label, Run &run, qint64 nowMs)
     const int median = peers.at(peers.size() / 2);
     if (recent >= RateRatio * median)
         raise(label, Rule::RateAbovePrefix,
-              tr("%1 calls in the last minute; the median of the other %4 runs under %2 is %3")
+              tr("Far above its peers: %1 calls in the last minute; the median of the other %4 "
+                 "runs under %2 is %3")
                   .arg(recent)
                   .arg(prefix)
                   .arg(median)
@@ -255,6 +277,10 @@ void RunawayDetector::addAnomalies(const client::AnomalyReport &report)
             a.kind == u"run_call_rate" || a.kind == u"run_spend_rate" || a.kind == u"denial_burst";
         if (!runaway)
             continue;
+        // Never a run of a handful of calls, whatever the server's rule (an older server has no
+        // min_calls).
+        if (a.metric == u"calls" && a.value && *a.value < kMinimumCalls)
+            continue;
         QSet<QString> keys;
         if (const auto run = m_runs.constFind(a.label); run != m_runs.constEnd())
             keys = run->keyIds;
@@ -263,7 +289,7 @@ void RunawayDetector::addAnomalies(const client::AnomalyReport &report)
         if (const auto flag = m_flags.constFind(a.label);
             flag != m_flags.constEnd() && flag->rule != Rule::ServerAnomaly)
             continue;
-        raise(a.label, Rule::ServerAnomaly, a.reason, keys);
+        raise(a.label, Rule::ServerAnomaly, tr("Server anomaly: %1").arg(a.reason), keys);
     }
 }
 

@@ -79,16 +79,27 @@ Usd RunwayTracker::spentIn(const Series &series, qint64 nowMs) const
     return Usd::fromMicros(micros);
 }
 
+qint64 RunwayTracker::callsIn(const Series &series, qint64 nowMs) const
+{
+    const qint64 from = nowMs - m_windowMs;
+    return std::count_if(series.samples.cbegin(), series.samples.cend(), [&](const Sample &s) {
+        return s.atMs >= from && s.atMs <= nowMs + 60'000;
+    });
+}
+
 qint64 RunwayTracker::spanOf(const Series &series, qint64 nowMs) const
 {
     const qint64 start = std::max(series.firstSeenMs, m_observedSince.toMSecsSinceEpoch());
     return std::clamp(nowMs - start, m_minimumSpanMs, m_windowMs);
 }
 
-std::optional<qint64> RunwayTracker::minutesFor(Usd remaining, Usd spent, qint64 spanMs)
+std::optional<qint64> RunwayTracker::minutesFor(Usd remaining, Usd spent, qint64 calls,
+                                                qint64 spanMs)
 {
-    if (spent <= Usd())
-        return std::nullopt;
+    if (remaining <= Usd() && spent > Usd())
+        return 0;
+    if (calls < MinimumForecastCalls || spent.micros() < MinimumForecastSpendMicros)
+        return std::nullopt; // too little to call it a rate
     if (remaining <= Usd())
         return 0;
     // remaining / (spent / span) in ms, then minutes rounded up; remaining ≤ 10^12 micros and
@@ -108,7 +119,7 @@ std::optional<qint64> RunwayTracker::keyMinutes(const QString &keyId, const QDat
         return std::nullopt;
     const qint64 nowMs = now.toMSecsSinceEpoch();
     return minutesFor(key->dailyUsdCap - key->committedUsd(), spentIn(*found, nowMs),
-                      spanOf(*found, nowMs));
+                      callsIn(*found, nowMs), spanOf(*found, nowMs));
 }
 
 std::optional<qint64> RunwayTracker::runMinutes(const QString &label, const QDateTime &now) const
@@ -119,6 +130,7 @@ std::optional<qint64> RunwayTracker::runMinutes(const QString &label, const QDat
     Usd remaining;
     // The run's rate: its keys' spend over the longest span any of them was watched.
     qint64 spentMicros = 0;
+    qint64 calls = 0;
     qint64 span = m_minimumSpanMs;
     bool any = false;
     for (auto it = m_labelOfKey.constBegin(); it != m_labelOfKey.constEnd(); ++it) {
@@ -129,13 +141,14 @@ std::optional<qint64> RunwayTracker::runMinutes(const QString &label, const QDat
             continue;
         const Series &series = m_byKey[it.key()];
         spentMicros += spentIn(series, nowMs).micros();
+        calls += callsIn(series, nowMs);
         span = std::max(span, spanOf(series, nowMs));
         remaining += std::max(Usd(), key->dailyUsdCap - key->committedUsd());
         any = true;
     }
     if (!any)
         return std::nullopt;
-    return minutesFor(remaining, Usd::fromMicros(spentMicros), span);
+    return minutesFor(remaining, Usd::fromMicros(spentMicros), calls, span);
 }
 
 Usd RunwayTracker::keySpentInWindow(const QString &keyId, const QDateTime &now) const

@@ -29,6 +29,12 @@ class VaultKeyTableModel;
 // up the spend and the remaining cap of its keys in the table (its label).
 //
 // Only integer micro-dollars and milliseconds are used: minutes = remaining × span / spent.
+//
+// No forecast from too little: a key (or run) is forecast only with at least
+// MinimumForecastCalls allowed calls and MinimumForecastSpend spent in the window (3 calls,
+// $0.05). One call, or a receipt mailer's $0.0004, says nothing about a rate (issue 13: "cap in
+// < 1 min" stayed on a key for 5 minutes after its only call). A key already at its cap is "at
+// cap" whatever it spent.
 class RunwayTracker : public QObject
 {
     Q_OBJECT
@@ -39,6 +45,8 @@ public:
     static constexpr std::chrono::seconds DefaultMinimumSpan {60};
     // A run whose runway drops under this gets an alert.
     static constexpr qint64 ShortRunwayMinutes = 15;
+    static constexpr qint64 MinimumForecastCalls = 3;
+    static constexpr qint64 MinimumForecastSpendMicros = 50'000; // $0.05
 
     explicit RunwayTracker(QObject *parent = nullptr);
     ~RunwayTracker() override;
@@ -86,8 +94,9 @@ private:
 
     void prune(Series &series, qint64 nowMs) const;
     Usd spentIn(const Series &series, qint64 nowMs) const;
+    qint64 callsIn(const Series &series, qint64 nowMs) const;
     qint64 spanOf(const Series &series, qint64 nowMs) const;
-    static std::optional<qint64> minutesFor(Usd remaining, Usd spent, qint64 spanMs);
+    static std::optional<qint64> minutesFor(Usd remaining, Usd spent, qint64 calls, qint64 spanMs);
 
     QPointer<const VaultKeyTableModel> m_keys;
     QHash<QString, Series> m_byKey;

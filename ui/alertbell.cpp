@@ -82,13 +82,16 @@ void AlertBell::trayAlert(const AlertCenter::Alert &alert)
 void AlertBell::showTrayMessage(const AlertCenter::Alert &alert)
 {
     m_trayOpensPanel = false;
-    m_trayKeyId = alert.kind == AlertCenter::Kind::Threshold ? alert.keyId : QString();
+    const bool aboutKey =
+        alert.kind == AlertCenter::Kind::Threshold || alert.kind == AlertCenter::Kind::Capped;
+    m_trayKeyId = aboutKey && alert.members.size() <= 1 ? alert.keyId : QString();
     m_trayLabel = alert.label;
     m_sinceTray.start();
     // The profile's name first: a desktop notification must say which server it is about.
     m_tray->showMessage(tr("%1 — %2").arg(m_session->profile().name, alert.title), alert.body,
-                        alert.kind == AlertCenter::Kind::Threshold ? QSystemTrayIcon::Warning
-                                                                   : QSystemTrayIcon::Critical,
+                        alert.severity == AlertCenter::Severity::Critical
+                            ? QSystemTrayIcon::Critical
+                            : QSystemTrayIcon::Warning,
                         15'000);
 }
 

@@ -21,7 +21,7 @@ AlertPanel::AlertPanel(ConsoleSession *session, QWidget *parent)
     , m_empty(new QLabel(this))
     , m_open(new QPushButton(tr("&Open"), this))
     , m_acknowledge(new QPushButton(tr("Ac&knowledge"), this))
-    , m_snooze(new QPushButton(tr("&Snooze 1 h"), this))
+    , m_snooze(new QPushButton(tr("&Mute agent 1 h"), this))
     , m_acknowledgeAll(new QPushButton(tr("Acknowledge &all"), this))
     , m_preferences(new QToolButton(this))
 {
@@ -90,7 +90,8 @@ AlertPanel::AlertPanel(ConsoleSession *session, QWidget *parent)
     m_open->setObjectName(QStringLiteral("alertOpenPushButton"));
     m_acknowledge->setObjectName(QStringLiteral("alertAcknowledgePushButton"));
     m_snooze->setObjectName(QStringLiteral("alertSnoozePushButton"));
-    m_snooze->setToolTip(tr("No notifications about this key or run for an hour"));
+    m_snooze->setToolTip(tr("No notifications about this row's agent prefix (every run under it) "
+                            "for an hour"));
     m_acknowledgeAll->setObjectName(QStringLiteral("alertAcknowledgeAllPushButton"));
     buttons->addStretch(1);
     layout->addLayout(buttons);
@@ -123,9 +124,15 @@ void AlertPanel::openSelected()
     if (!current.isValid())
         return;
     m_alerts->acknowledge(current.data(AlertCenter::SerialRole).toULongLong());
-    // A threshold is about its key; runway and runaway are about the run.
-    const bool aboutKey = AlertCenter::Kind(current.data(AlertCenter::KindRole).toInt())
-        == AlertCenter::Kind::Threshold;
+    // A group of several opens its agent prefix; one threshold is about its key; runway and
+    // runaway are about the run.
+    if (current.data(AlertCenter::CountRole).toInt() > 1
+        && !current.data(AlertCenter::PrefixRole).toString().isEmpty()) {
+        Q_EMIT openRequested(QString(), current.data(AlertCenter::PrefixRole).toString());
+        return;
+    }
+    const auto kind = AlertCenter::Kind(current.data(AlertCenter::KindRole).toInt());
+    const bool aboutKey = kind == AlertCenter::Kind::Threshold || kind == AlertCenter::Kind::Capped;
     Q_EMIT openRequested(aboutKey ? current.data(AlertCenter::KeyIdRole).toString() : QString(),
                          current.data(AlertCenter::LabelRole).toString());
 }

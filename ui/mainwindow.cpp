@@ -241,6 +241,7 @@ void MainWindow::buildMenus()
     addAction(m_stopRunsAction);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->setObjectName(QStringLiteral("viewMenu")); // the application adds View ▸ Theme
     const QStringList names = {tr("&Overview"),  tr("&Vault Keys"), tr("&Runs"),
                                tr("&Audit Log"), tr("Re&ports"),    tr("Ad&min Keys")};
     for (int i = 0; i < names.size(); ++i) {

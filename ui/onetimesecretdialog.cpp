@@ -5,11 +5,14 @@
 #include "ui/messagebanner.h"
 #include "ui/themedicon.h"
 
+#include <QClipboard>
 #include <QDialogButtonBox>
 #include <QFontDatabase>
+#include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QVBoxLayout>
@@ -185,11 +188,31 @@ QString OneTimeSecretDialog::countdownText() const
 
 void OneTimeSecretDialog::copyKey()
 {
-    ClipboardGuard::instance()->copySecret(m_key->text());
+    const QString secret = m_key->text();
+    if (secret.isEmpty())
+        return;
+    ClipboardGuard::instance()->copySecret(secret);
+    // Only what really reached the clipboard counts as copied.
+    if (QGuiApplication::clipboard()->text() != secret) {
+        m_countdown->setText(tr("The clipboard did not take the key. Select it and press "
+                                "Ctrl+C, or copy the environment variables below."));
+        return;
+    }
+    m_copied = true;
+    onTick(ClipboardGuard::instance()->secondsLeft());
 }
 
 void OneTimeSecretDialog::onTick(int secondsLeft)
 {
+    // The guard counts down for the last secret copied by any dialog: say nothing about a key
+    // this dialog did not copy, or that has since left the clipboard.
+    if (!m_copied)
+        return;
+    if (secondsLeft > 0 && QGuiApplication::clipboard()->text() != m_key->text()) {
+        m_countdown->setText(tr("This key is no longer on the clipboard (something else was "
+                                "copied since)."));
+        return;
+    }
     if (secondsLeft > 0)
         m_countdown->setText(
             tr("Copied. The clipboard will be cleared in %n second(s).", nullptr, secondsLeft));
@@ -197,8 +220,29 @@ void OneTimeSecretDialog::onTick(int secondsLeft)
         m_countdown->setText(tr("The clipboard has been cleared."));
 }
 
+bool OneTimeSecretDialog::confirmCloseWithoutCopy()
+{
+    QMessageBox box(QMessageBox::Warning, tr("Close without copying?"),
+                    tr("The vault key has not been copied. Keybrake keeps only its hash: once "
+                       "this window closes, the key cannot be shown again and a new one must be "
+                       "issued."),
+                    QMessageBox::NoButton, this);
+    box.setObjectName(QStringLiteral("closeWithoutCopyMessageBox"));
+    QPushButton *back = box.addButton(tr("Back to the key"), QMessageBox::RejectRole);
+    QPushButton *discard =
+        box.addButton(tr("Close, discard the key"), QMessageBox::DestructiveRole);
+    box.setDefaultButton(back);
+    box.setEscapeButton(back);
+    box.exec();
+    return box.clickedButton() == discard;
+}
+
 void OneTimeSecretDialog::done(int result)
 {
+    // Escape or the window's close button before anything was copied: the key would be lost.
+    if (result == QDialog::Rejected && !m_copied && !m_key->text().isEmpty()
+        && !confirmCloseWithoutCopy())
+        return;
     // Leave nothing of the secret in the widgets (the clipboard guard keeps only a hash).
     m_key->clear();
     m_environment->clear();

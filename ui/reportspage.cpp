@@ -15,6 +15,7 @@
 #include "ui/messagebanner.h"
 #include "ui/reportsection.h"
 #include "ui/themedicon.h"
+#include "ui/vendorpalette.h"
 
 #include <QBarCategoryAxis>
 #include <QBarSet>
@@ -55,16 +56,10 @@ qreal plotDollars(Usd amount)
     return qreal(amount.micros()) / 1e6;
 }
 
-// A vendor's colour in the stacked bars: distinct from each other and from the status red, in
-// a light and a dark variant.
+// A vendor's colour in the stacked bars: the console's one vendor palette.
 QColor vendorColor(const QString &vendor, const QPalette &palette)
 {
-    const bool dark = ConsoleColors::isDark(palette);
-    if (vendor == u"stripe")
-        return dark ? QColor(0x8f, 0x8a, 0xff) : QColor(0x53, 0x4b, 0xe0);
-    if (vendor == u"twilio")
-        return dark ? QColor(0x4f, 0xc3, 0xb8) : QColor(0x0f, 0x80, 0x78);
-    return dark ? QColor(0xe0, 0xb0, 0x50) : QColor(0xa8, 0x6a, 0x00);
+    return VendorPalette::color(vendor, palette);
 }
 
 QString elided(const QString &text, int length)

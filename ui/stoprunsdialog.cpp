@@ -208,6 +208,25 @@ void StopRunsDialog::updateButtons()
                        && m_session->allows(client::AdminRole::Operator));
     m_stop->setText(m_previewCount > 0 ? tr("Stop %n key(s)", nullptr, int(m_previewCount))
                                        : tr("Stop runs"));
+    // A greyed Stop must say why (issue 13: "Stop 1 key" before the confirmation did nothing,
+    // silently).
+    QString why;
+    if (m_request)
+        why = tr("Waiting for the server.");
+    else if (!m_session->allows(client::AdminRole::Operator))
+        why = tr("Stopping runs needs an operator or admin key.");
+    else if (m_previewCount <= 0 || prefix != m_previewedPrefix)
+        why = tr("Preview the prefix first: Stop acts on exactly what the preview counted.");
+    else if (!confirmed)
+        why = tr("Type the prefix \u201c%1\u201d again in the confirmation box to enable Stop.")
+                  .arg(prefix);
+    m_stop->setToolTip(why);
+    if (m_confirm->isVisible())
+        m_confirmLabel->setText(
+            m_previewCount > 0 && prefix == m_previewedPrefix && !confirmed
+                ? tr("This is PRODUCTION. Type the prefix again to confirm — Stop stays disabled "
+                     "until it matches:")
+                : tr("This is PRODUCTION. Type the prefix again to confirm:"));
 }
 
 void StopRunsDialog::preview()

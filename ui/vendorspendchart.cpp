@@ -6,6 +6,7 @@
 #include "models/vendorspendtodaymodel.h"
 #include "models/vendortext.h"
 #include "ui/consolecolors.h"
+#include "ui/vendorpalette.h"
 
 #include <QCategoryAxis>
 #include <QChart>
@@ -22,20 +23,6 @@
 #include <limits>
 
 namespace keybrake {
-
-namespace {
-
-// One colour per vendor, apart from the accent (the run line) and the status colours.
-QColor vendorColor(int index, bool dark)
-{
-    static const QColor light[] = {QColor(0x63, 0x5b, 0xff), QColor(0xd0, 0x3a, 0x5a),
-                                   QColor(0x1a, 0x8a, 0x7a)};
-    static const QColor night[] = {QColor(0x9a, 0x94, 0xff), QColor(0xf0, 0x70, 0x8c),
-                                   QColor(0x4c, 0xc9, 0xb4)};
-    return (dark ? night : light)[index % 3];
-}
-
-} // namespace
 
 VendorSpendChart::VendorSpendChart(VendorSpendTodayModel *model, QWidget *parent)
     : QWidget(parent)
@@ -206,8 +193,10 @@ void VendorSpendChart::applyPalette()
         axis->setGridLineColor(dark ? grid.darker(130) : grid.lighter(125));
     }
     m_chart->legend()->setLabelColor(text);
+    const QStringList vendors = m_model->vendors();
     for (int i = 0; i < m_series.size(); ++i) {
-        QPen pen(vendorColor(i, dark));
+        // The same colour as the vendor's bars on Reports.
+        QPen pen(VendorPalette::color(vendors.value(i), palette));
         pen.setWidthF(2.2);
         m_series.at(i)->setPen(pen);
     }

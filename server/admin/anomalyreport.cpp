@@ -51,6 +51,7 @@ json::object AnomalyThresholds::toJson() const
     json::object object;
     object["peer_ratio"] = ratio;
     object["min_peers"] = static_cast<std::int64_t>(minPeers);
+    object["min_calls"] = minCalls;
     object["recent_window_minutes"] = recentWindow.count();
     object["recent_spend_floor_usd"] = usdJson(recentSpendFloor);
     object["recent_calls_floor"] = recentCallFloor;
@@ -98,6 +99,8 @@ void AnomalyReport::rates(const std::vector<KeyActivity> &keys, std::string_view
             return;
         for (std::size_t i = 0; i < group.size(); ++i) {
             const Subject &subject = group[i];
+            if (subject.calls < m_thresholds.minCalls)
+                continue;
             for (const bool spend : {true, false}) {
                 const std::int64_t value = spend ? subject.spent : subject.calls;
                 if (spend ? value < spendFloor.micros() : value < callFloor)
@@ -140,6 +143,7 @@ void AnomalyReport::rates(const std::vector<KeyActivity> &keys, std::string_view
                     row["peer_median"] = typical;
                 }
                 row["peers"] = static_cast<std::int64_t>(group.size() - 1);
+                row["calls"] = subject.calls;
                 row["ratio"] = typical > 0 ? json::value(static_cast<double>(value) / typical)
                                            : json::value(nullptr);
                 out.push_back(std::move(row));

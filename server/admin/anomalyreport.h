@@ -13,10 +13,13 @@ namespace keybrake {
 // calls in a period exceed `ratio` times the median of the other runs (keys of the same vendor)
 // under its label prefix that were active in the period, there are at least `minPeers` of them,
 // and the value clears an absolute floor, so a prefix of idle runs does not flag a run for
-// spending one cent.
+// spending one cent. A run (or key) with fewer than `minCalls` calls in the period is never
+// flagged, whatever it spent: one scheduled invoice is not a runaway, however large it is
+// beside its peers' (issue 13: single-call EventBridge runs were flagged "10.4× the median").
 struct AnomalyThresholds
 {
     std::int64_t ratio = 5;
+    std::int64_t minCalls = 5;
     std::size_t minPeers = 3;
     std::chrono::minutes recentWindow {15};
     Usd recentSpendFloor = Usd::fromDollars(1);

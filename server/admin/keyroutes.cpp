@@ -9,6 +9,10 @@
 #include <boost/json/array.hpp>
 #include <boost/json/value_from.hpp>
 
+#include <algorithm>
+#include <optional>
+#include <string_view>
+
 namespace keybrake {
 
 namespace json = boost::json;
@@ -22,6 +26,88 @@ constexpr std::size_t kMaxBulkKeyIds = 1000;
 std::string sealAssociation(const std::string &keyId)
 {
     return "vault_key_issue:" + keyId;
+}
+
+// "0.8" -> 800000: a plain decimal from 0 to 10 with at most 6 decimals, read exactly (no
+// floating point, so 0.8 means 80 % of the cap to the micro-dollar).
+std::optional<std::int64_t> parseUtilisationPpm(std::string_view text)
+{
+    if (text.empty() || text.size() > 20)
+        return std::nullopt;
+    std::int64_t whole = 0;
+    std::int64_t fraction = 0;
+    int decimals = -1; // -1: no point seen
+    for (const char c : text) {
+        if (c == '.' && decimals < 0) {
+            decimals = 0;
+            continue;
+        }
+        if (c < '0' || c > '9')
+            return std::nullopt;
+        if (decimals < 0) {
+            whole = whole * 10 + (c - '0');
+            if (whole > 10)
+                return std::nullopt;
+        } else {
+            if (++decimals > 6)
+                return std::nullopt;
+            fraction = fraction * 10 + (c - '0');
+        }
+    }
+    if (decimals == 0 || text.front() == '.')
+        return std::nullopt; // "1." or ".5"
+    for (int d = std::max(decimals, 0); d < 6; ++d)
+        fraction *= 10;
+    const std::int64_t ppm = whole * 1'000'000 + fraction;
+    return ppm <= 10'000'000 ? std::optional(ppm) : std::nullopt;
+}
+
+// A ranked listing's cursor: "r<position>".
+std::optional<std::size_t> parseRankCursor(std::string_view text)
+{
+    if (text.size() < 2 || text.size() > 12 || text.front() != 'r')
+        return std::nullopt;
+    std::size_t position = 0;
+    for (const char c : text.substr(1)) {
+        if (c < '0' || c > '9')
+            return std::nullopt;
+        position = position * 10 + static_cast<std::size_t>(c - '0');
+    }
+    return position;
+}
+
+// Products of micro-dollars and parts per million exceed 64 bits for large caps.
+__extension__ typedef __int128 Wide;
+
+// Spent + held today against the daily cap, as the status and the anomaly report count it.
+std::int64_t usedMicros(const KeyView &view)
+{
+    return (view.today.settled + view.today.held).micros();
+}
+
+bool utilisationAtLeast(const KeyView &view, std::int64_t ppm)
+{
+    const std::int64_t cap = view.key.dailyCap.micros();
+    if (cap <= 0)
+        return ppm == 0;
+    return static_cast<Wide>(usedMicros(view)) * 1'000'000 >= static_cast<Wide>(ppm) * cap;
+}
+
+// Highest first; ties keep the store's newest-first order.
+void rankKeys(std::vector<KeyView> &keys, const std::string &sort)
+{
+    if (sort == "spend") {
+        std::stable_sort(keys.begin(), keys.end(), [](const KeyView &a, const KeyView &b) {
+            return a.today.settled > b.today.settled;
+        });
+    } else if (sort == "utilisation") {
+        std::stable_sort(keys.begin(), keys.end(), [](const KeyView &a, const KeyView &b) {
+            // a.used / a.cap > b.used / b.cap, exactly.
+            const Wide left = static_cast<Wide>(usedMicros(a)) * b.key.dailyCap.micros();
+            const Wide right = static_cast<Wide>(usedMicros(b)) * a.key.dailyCap.micros();
+            return left > right;
+        });
+    }
 }
 
 } // namespace
@@ -164,9 +250,27 @@ awaitable<http::Response> KeyRoutes::issue(const AdminCall &call)
 
 awaitable<http::Response> KeyRoutes::list(const AdminCall &call)
 {
-    if (auto error =
-            checkQueryNames(call, {"status", "vendor", "label_prefix", "q", "limit", "cursor"}))
+    if (auto error = checkQueryNames(call,
+                                     {"status", "vendor", "label_prefix", "q", "limit", "cursor",
+                                      "sort", "min_utilisation"}))
         co_return fieldError(*error);
+    // sort and min_utilisation (issue 13): the console's Overview and the keys table ask the
+    // server, not the rows they happen to have loaded.
+    std::string sort = "newest";
+    if (auto it = call.query.find("sort"); it != call.query.end()) {
+        if (it->second != "newest" && it->second != "spend" && it->second != "utilisation")
+            co_return fieldError({"sort", "sort must be newest, spend or utilisation"});
+        sort = it->second;
+    }
+    std::optional<std::int64_t> minPpm; // parts per million of the cap
+    if (auto it = call.query.find("min_utilisation"); it != call.query.end()) {
+        minPpm = parseUtilisationPpm(it->second);
+        if (!minPpm)
+            co_return fieldError({"min_utilisation",
+                                  "min_utilisation must be a decimal from 0 to 10 (0.8 = 80 % "
+                                  "of the daily cap, spent + held)"});
+    }
+    const bool ranked = sort != "newest" || minPpm;
     KeyFilter filter;
     if (auto it = call.query.find("status"); it != call.query.end()) {
         filter.status = parseKeyStatus(it->second);
@@ -188,10 +292,18 @@ awaitable<http::Response> KeyRoutes::list(const AdminCall &call)
             co_return fieldError({"q", "q must be at most 200 characters"});
         filter.query = it->second;
     }
+    std::size_t offset = 0; // ranked listings page by position
     if (auto it = call.query.find("cursor"); it != call.query.end()) {
         if (it->second.size() > 200)
             co_return fieldError({"cursor", "cursor is not one this server returned"});
-        filter.cursor = it->second;
+        if (ranked) {
+            const auto parsed = parseRankCursor(it->second);
+            if (!parsed)
+                co_return fieldError({"cursor", "cursor is not one this server returned"});
+            offset = *parsed;
+        } else {
+            filter.cursor = it->second;
+        }
     }
     auto limit = readLimit(call, 100, 1000);
     if (auto *error = std::get_if<FieldError>(&limit))
@@ -201,6 +313,32 @@ awaitable<http::Response> KeyRoutes::list(const AdminCall &call)
     const TimePoint now = m_context.clock.now();
     const SpendWindow window = m_context.calendar.windowAt(now);
     Store &store = m_context.store;
+    if (ranked) {
+        // Every key the other filters match (newest first), then the utilisation floor and the
+        // order; keys number in the thousands, and one query gives one consistent ranking.
+        const int pageSize = filter.limit;
+        std::vector<KeyView> all;
+        KeyFilter each = filter;
+        each.limit = 1000;
+        do {
+            auto page = co_await awaitStore<Page<KeyView>>(
+                [&](auto done) { store.listKeys(each, window, now, std::move(done)); });
+            if (!page)
+                co_return storeUnavailable();
+            for (auto &view : page->data) {
+                if (!minPpm || utilisationAtLeast(view, *minPpm))
+                    all.push_back(std::move(view));
+            }
+            each.cursor = page->nextCursor;
+        } while (!each.cursor.empty());
+        rankKeys(all, sort);
+        json::array data;
+        const std::size_t end = std::min(all.size(), offset + static_cast<std::size_t>(pageSize));
+        for (std::size_t i = std::min(offset, all.size()); i < end; ++i)
+            data.push_back(keyJson(all[i], window, now));
+        co_return http::jsonResponse(
+            200, pageJson(std::move(data), end < all.size() ? "r" + std::to_string(end) : ""));
+    }
     auto page = co_await awaitStore<Page<KeyView>>(
         [&](auto done) { store.listKeys(std::move(filter), window, now, std::move(done)); });
     if (!page) {

@@ -18,8 +18,13 @@ void CallTotals::add(const CallTotals &other)
 
 std::string labelPrefixOf(std::string_view label)
 {
-    const auto last = label.find_last_of("/:");
-    return last == std::string_view::npos ? std::string() : std::string(label.substr(0, last + 1));
+    // The contract's report 2 rule (revised 2026-12-05): up to the last '/'; a label without '/'
+    // up to its first ':'. The earlier "last '/' or ':'" cut ISO timestamps apart
+    // ("scheduler/invoice-renewals/2026-12-05T11:34:") and made every minute its own agent.
+    auto cut = label.rfind('/');
+    if (cut == std::string_view::npos)
+        cut = label.find(':');
+    return cut == std::string_view::npos ? std::string() : std::string(label.substr(0, cut + 1));
 }
 
 } // namespace keybrake

@@ -565,7 +565,13 @@ private Q_SLOTS:
         QTest::addColumn<QString>("label");
         QTest::addColumn<QString>("prefix");
         QTest::newRow("slashes") << u"lambda/billing/msg-1"_s << u"lambda/billing/"_s;
-        QTest::newRow("colon last") << u"tests/notify:job-1"_s << u"tests/notify:"_s;
+        // The contract's examples (report 2, revised): a ':' after the last '/' is part of the
+        // run, not of the agent; a timestamp is never cut apart.
+        QTest::newRow("colon after slash") << u"tests/notify:job-1"_s << u"tests/"_s;
+        QTest::newRow("timestamp") << u"scheduler/invoice-renewals/2026-12-05T11:34:44Z"_s
+                                   << u"scheduler/invoice-renewals/"_s;
+        QTest::newRow("colon, no slash") << u"billing:run-7"_s << u"billing:"_s;
+        QTest::newRow("first colon") << u"billing:2026-12-05T11:34:44Z"_s << u"billing:"_s;
         QTest::newRow("slash after colon") << u"a:b/c"_s << u"a:b/"_s;
         QTest::newRow("neither") << u"cron"_s << QString();
         QTest::newRow("ends with separator") << u"lambda/"_s << u"lambda/"_s;

@@ -89,12 +89,14 @@ private:
 
     AlertCenter *alerts() const { return m_session->alerts(); }
 
+    // Notifications (subjects), whatever row (group) they were merged into.
     int count(const QString &subjectPrefix) const
     {
-        const QList<AlertCenter::Alert> &all = alerts()->alerts();
-        return int(std::count_if(all.cbegin(), all.cend(), [&](const AlertCenter::Alert &a) {
-            return a.subject.startsWith(subjectPrefix);
-        }));
+        int n = 0;
+        for (const AlertCenter::Alert &a : alerts()->alerts())
+            n += int(std::count_if(a.subjects.cbegin(), a.subjects.cend(),
+                                   [&](const QString &s) { return s.startsWith(subjectPrefix); }));
+        return n;
     }
 
     void charge(const QString &secret, qint64 cents)
@@ -146,7 +148,12 @@ private Q_SLOTS:
         charge(secret, 800); // $48: 96 %
         QTRY_COMPARE_WITH_TIMEOUT(count(QStringLiteral("threshold|") + keyId), 2, 10000);
         QVERIFY(count(QStringLiteral("threshold|%1|95|").arg(keyId)) == 1);
-        QCOMPARE(bell->text(), QStringLiteral("2"));
+        // One row for the key's prefix, now a warning: the bell counts rows, and the tray heard
+        // of the rise.
+        QCOMPARE(alerts()->rowCount(), 1);
+        QCOMPARE(alerts()->alerts().first().title, QStringLiteral("billing-m1 at 95 % of its cap"));
+        QCOMPARE(alerts()->alerts().first().severity, AlertCenter::Severity::Warning);
+        QCOMPARE(bell->text(), QStringLiteral("1"));
         QCOMPARE(raised.count(), 2);
 
         if (const QString dir = qEnvironmentVariable("KEYBRAKE_SCREENSHOT_DIR"); !dir.isEmpty()) {
@@ -188,7 +195,7 @@ private Q_SLOTS:
                           Qt::LeftButton);
         QCOMPARE(m_window->currentPage(), MainWindow::Page::VaultKeys);
         QTRY_VERIFY(m_window->vaultKeysPage()->findChild<KeyDetailsPanel *>()->isVisible());
-        QCOMPARE(bell->text(), QStringLiteral("1"));
+        QCOMPARE(bell->text(), QString());
 
         // A restarted console on the same profile, replaying everything: still nothing twice.
         close();
@@ -200,6 +207,8 @@ private Q_SLOTS:
         charge(secret, 200); // $50: 100 %
         QTRY_COMPARE_WITH_TIMEOUT(count(QStringLiteral("threshold|%1|100|").arg(keyId)), 1, 10000);
         QCOMPARE(raisedAgain.count(), 1);
+        QCOMPARE(alerts()->alerts().first().kind, AlertCenter::Kind::Capped);
+        QCOMPARE(alerts()->alerts().first().severity, AlertCenter::Severity::Critical);
         QCOMPARE(m_window->alertBell()->text(), QStringLiteral("1"));
     }
 
@@ -212,7 +221,8 @@ private Q_SLOTS:
         const QString aSecret = a.value(QStringLiteral("vault_key")).toString();
         charge(aSecret, 800); // 80 %
         QTRY_COMPARE_WITH_TIMEOUT(count(QStringLiteral("threshold|") + aId), 1, 10000);
-        // Snoozed: the next threshold of that key is listed, acknowledged, and raises nothing.
+        // Muted (its agent prefix): the next threshold of that key is listed, acknowledged, and
+        // raises nothing.
         alerts()->snooze(alerts()->alerts().first().serial, 60);
         QSignalSpy raised(alerts(), &AlertCenter::raised);
         charge(aSecret, 150); // 95 %
@@ -228,6 +238,7 @@ private Q_SLOTS:
         const QString bSecret = b.value(QStringLiteral("vault_key")).toString();
         charge(bSecret, 850); // 85 %
         charge(bSecret, 100); // 95 %
+        charge(bSecret, 25); // a third call: enough to forecast a runway
         QTRY_COMPARE_WITH_TIMEOUT(count(QStringLiteral("threshold|%1|95|").arg(bId)), 1, 10000);
         QCOMPARE(count(QStringLiteral("threshold|%1|80|").arg(bId)), 0);
         alerts()->setThresholdPercents({80, 95, 100});

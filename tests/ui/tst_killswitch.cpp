@@ -175,10 +175,14 @@ private Q_SLOTS:
         // Production: not before the prefix is typed again, exactly.
         QVERIFY(confirm->isVisible());
         QVERIFY(!stop->isEnabled());
+        // ...and the greyed button says why.
+        QVERIFY2(stop->toolTip().contains(QStringLiteral("again in the confirmation box")),
+                 qPrintable(stop->toolTip()));
         QTest::keyClicks(confirm, QStringLiteral("prod/collections"));
         QVERIFY(!stop->isEnabled());
         QTest::keyClicks(confirm, QStringLiteral("/"));
         QVERIFY(stop->isEnabled());
+        QVERIFY(stop->toolTip().isEmpty());
 
         QSignalSpy ready(dialog, &StopRunsDialog::receiptReady);
         QTest::mouseClick(stop, Qt::LeftButton);

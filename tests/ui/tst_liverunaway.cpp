@@ -2,8 +2,9 @@
 // agents: the `runaway` scenario (one agent charging the same amount in a loop, then hammering
 // its cap) is flagged within its run — row marked "⚠ Runaway" with the reason, a banner with
 // "Revoke run…" that opens the kill switch for exactly that run, a notification — and the
-// `lambda-sqs` scenario (hundreds of short, well-behaved runs, some messages delivered twice) is
-// not, by the console's rules nor by the server's anomaly report.
+// ordinary scenarios (`lambda-sqs`, `eventbridge-schedule`, `twilio-sms`, `resend-email`,
+// `mixed` without its runaway) are not, by the console's rules nor by the server's anomaly
+// report.
 //
 // With KEYBRAKE_SCREENSHOT_DIR set, the flagged window is saved as runaway.png there.
 #include "client/keybrakeclient.h"
@@ -21,7 +22,10 @@
 #include "ui/stoprunsdialog.h"
 #include "ui/vaultkeyspage.h"
 
+#include <QElapsedTimer>
+#include <QFile>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
 #include <QProcess>
@@ -29,6 +33,7 @@
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableView>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <memory>
@@ -156,10 +161,22 @@ private Q_SLOTS:
                      200);
         }
         QVERIFY(open());
+        RunawayDetector *detector = m_session->runaway();
+        // Flagged within 30 s of the runaway's start (issue 13), measured from the simulator's
+        // start to the first flag.
+        QElapsedTimer sinceStart;
+        qint64 flaggedAfterMs = -1;
+        connect(detector, &RunawayDetector::flagged, this, [&] {
+            if (flaggedAfterMs < 0)
+                flaggedAfterMs = sinceStart.elapsed();
+        });
+        sinceStart.start();
         QVERIFY(runAgents({QStringLiteral("runaway"), QStringLiteral("--runaway-seconds"),
                            QStringLiteral("6"), QStringLiteral("--rate"), QStringLiteral("10")}));
-        RunawayDetector *detector = m_session->runaway();
         QTRY_COMPARE_WITH_TIMEOUT(detector->flags().size(), 1, 10000);
+        QVERIFY(flaggedAfterMs >= 0);
+        QVERIFY2(flaggedAfterMs <= 30'000, qPrintable(QString::number(flaggedAfterMs)));
+        qInfo("runaway flagged %lld ms after the simulator started", flaggedAfterMs);
         const RunawayDetector::Flag flag = detector->flags().first();
         QVERIFY2(flag.label.startsWith(QStringLiteral("lambda/collections-agent/")),
                  qPrintable(flag.label));
@@ -215,14 +232,55 @@ private Q_SLOTS:
         dialog->reject();
     }
 
-    void lambdaSqsIsNotFlagged()
+    // The ordinary scenarios, faster than their defaults (more runs per minute, so more peers to
+    // be compared with): not one flag, by the console's rules nor by the server's anomaly report.
+    // Single-call EventBridge runs were flagged "10.4× the median of its 5 peers under
+    // scheduler/invoice-renewals/2026-12-05T11:34:" before the prefix rule and min_calls.
+    void ordinaryScenariosAreNotFlagged_data()
     {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<int>("minimumCalls");
+        QTest::newRow("lambda-sqs")
+            << QStringList {QStringLiteral("lambda-sqs"), QStringLiteral("--runs"),
+                            QStringLiteral("120"), QStringLiteral("--rate"), QStringLiteral("30")}
+            << 120;
+        QTest::newRow("eventbridge-schedule")
+            << QStringList {QStringLiteral("eventbridge-schedule"),
+                            QStringLiteral("--runs"),
+                            QStringLiteral("60"),
+                            QStringLiteral("--rate"),
+                            QStringLiteral("10"),
+                            QStringLiteral("--failure-share"),
+                            QStringLiteral("0.3"),
+                            QStringLiteral("--retry-base"),
+                            QStringLiteral("0.2")}
+            << 60;
+        QTest::newRow("twilio-sms")
+            << QStringList {QStringLiteral("twilio-sms"), QStringLiteral("--runs"),
+                            QStringLiteral("40"), QStringLiteral("--rate"), QStringLiteral("8")}
+            << 40;
+        QTest::newRow("resend-email")
+            << QStringList {QStringLiteral("resend-email"), QStringLiteral("--runs"),
+                            QStringLiteral("60"), QStringLiteral("--rate"), QStringLiteral("10")}
+            << 60;
+        QTest::newRow("mixed, no runaway")
+            << QStringList {QStringLiteral("mixed"), QStringLiteral("--duration"),
+                            QStringLiteral("15"),    QStringLiteral("--rate"),
+                            QStringLiteral("8"),     QStringLiteral("--runaway-after"),
+                            QStringLiteral("3600")}
+            << 60;
+    }
+    void ordinaryScenariosAreNotFlagged()
+    {
+        QFETCH(QStringList, arguments);
+        QFETCH(int, minimumCalls);
         QVERIFY(open());
-        QVERIFY(runAgents({QStringLiteral("lambda-sqs"), QStringLiteral("--runs"),
-                           QStringLiteral("120"), QStringLiteral("--rate"), QStringLiteral("30")}));
+        QElapsedTimer took;
+        took.start();
+        QVERIFY(runAgents(arguments));
         // Every call reached the console before the verdict is taken.
         const int calls = auditCalls();
-        QVERIFY(calls >= 120);
+        QVERIFY2(calls >= minimumCalls, qPrintable(QString::number(calls)));
         QTRY_COMPARE_WITH_TIMEOUT(int(m_callIds.size()), calls, 20000);
         QVERIFY(serverAnomaliesChecked());
         // The detector evaluates at most every half second: one more round must pass.
@@ -233,7 +291,88 @@ private Q_SLOTS:
                                 : m_session->runaway()->flags().first().label + QStringLiteral(": ")
                                     + m_session->runaway()->flags().first().reason));
         QVERIFY(!m_window->vaultKeysPage()->runawayBanner()->isVisible());
-        qInfo("lambda-sqs: %d calls seen live, no runaway flagged", calls);
+        qInfo("%s: %d calls seen live in %lld ms, no runaway flagged",
+              qPrintable(arguments.first()), calls, took.elapsed());
+    }
+
+    // A measurement, not part of the suite: KEYBRAKE_SOAK_SECONDS=600 runs the demo's traffic
+    // (`mixed` with the demo's arguments: a runaway after 10 s and then every minute) for that
+    // long and prints the flags (true and false) and the bell's items. Issue 13's targets: every
+    // runaway flagged, no other run flagged, at most 15 bell items in 10 minutes. Qt Test stops a
+    // function after 300 s: also set QTEST_FUNCTION_TIMEOUT (ms) above the soak.
+    void demoSoak()
+    {
+        const int seconds = qEnvironmentVariableIntValue("KEYBRAKE_SOAK_SECONDS");
+        if (seconds <= 0)
+            QSKIP("set KEYBRAKE_SOAK_SECONDS to measure");
+        QVERIFY(open());
+        QTemporaryDir dir;
+        const QString summaryPath = dir.filePath(QStringLiteral("summary.json"));
+        QProcess sim;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("KEYBRAKE_API_KEY"), m_server->adminKey());
+        sim.setProcessEnvironment(env);
+        sim.setProcessChannelMode(QProcess::MergedChannels);
+        sim.start(qEnvironmentVariable("KEYBRAKE_SIM"),
+                  {QStringLiteral("agents"), QStringLiteral("mixed"), QStringLiteral("--server"),
+                   m_server->baseUrl().toString(), QStringLiteral("--quiet"),
+                   QStringLiteral("--summary-json"), summaryPath, QStringLiteral("--duration"),
+                   QString::number(seconds), QStringLiteral("--rate"), QStringLiteral("2"),
+                   QStringLiteral("--runaway-after"), QStringLiteral("10"),
+                   QStringLiteral("--runaway-every"), QStringLiteral("60"),
+                   QStringLiteral("--runaway-seconds"), QStringLiteral("25")});
+        QVERIFY(sim.waitForStarted(10000));
+        QElapsedTimer took;
+        took.start();
+        QVERIFY(QTest::qWaitFor([&] { return sim.state() == QProcess::NotRunning; },
+                                (seconds + 180) * 1000));
+        QCOMPARE(sim.exitCode(), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(int(m_callIds.size()), auditCalls(), 60000);
+        QVERIFY(serverAnomaliesChecked());
+        QTest::qWait(1000);
+
+        QFile file(summaryPath);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QJsonObject summary = QJsonDocument::fromJson(file.readAll()).object();
+        QSet<QString> runaways;
+        for (const auto &r : summary.value(QStringLiteral("runaways")).toArray())
+            runaways.insert(r[QStringLiteral("agent_run_label")].toString());
+        QSet<QString> flagged;
+        QStringList falseFlags;
+        for (const RunawayDetector::Flag &flag : m_session->runaway()->flags()) {
+            flagged.insert(flag.label);
+            if (!runaways.contains(flag.label))
+                falseFlags << flag.label + QStringLiteral(": ") + flag.reason;
+        }
+        const AlertCenter *alerts = m_session->alerts();
+        QSet<QString> inBell;
+        int notifications = 0;
+        for (const AlertCenter::Alert &row : alerts->alerts()) {
+            notifications += int(row.subjects.size());
+            if (row.kind == AlertCenter::Kind::Runaway)
+                for (const QString &member : row.members)
+                    inBell.insert(member);
+            qInfo("bell item: [%s] %s (%lld notifications)",
+                  qPrintable(AlertCenter::severityName(row.severity)), qPrintable(row.title),
+                  qint64(row.subjects.size()));
+        }
+        const QSet<QString> missed = runaways - flagged;
+        const QSet<QString> missedInBell = runaways - inBell;
+        qInfo("soak %d s (took %lld s): %d calls, %lld runaways by the simulator, %lld flagged, "
+              "%lld false flags, %lld runaways not flagged, %lld not in the bell; %d bell items "
+              "(%d unacknowledged) from %d notifications",
+              seconds, took.elapsed() / 1000, int(m_callIds.size()), qint64(runaways.size()),
+              qint64(flagged.size()), qint64(falseFlags.size()), qint64(missed.size()),
+              qint64(missedInBell.size()), alerts->rowCount(), alerts->unacknowledgedCount(),
+              notifications);
+        for (const QString &f : std::as_const(falseFlags))
+            qInfo("false flag: %s", qPrintable(f));
+        for (const QString &m : missed)
+            qInfo("runaway not flagged: %s", qPrintable(m));
+        QVERIFY2(falseFlags.isEmpty(), qPrintable(falseFlags.join(u'\n')));
+        QVERIFY(missed.isEmpty());
+        QVERIFY(missedInBell.isEmpty());
+        QVERIFY(alerts->rowCount() <= 15);
     }
 };
 

@@ -35,12 +35,14 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTest>
+#include <QTimer>
 
 #include <memory>
 
@@ -466,7 +468,25 @@ private Q_SLOTS:
         QVERIFY(secret->environmentText().contains(
             QStringLiteral("KEYBRAKE_VAULT_KEY='%1'").arg(key.vaultKey)));
         QVERIFY(secret->curlText().contains(QStringLiteral("/v1/charges")));
+        // Nothing copied yet: no "Copied", and Escape asks before the key is lost ("Back to
+        // the key" keeps it). Escape used to close the dialog silently.
+        QVERIFY(!secret->wasCopied());
+        QVERIFY2(!secret->countdownText().contains(QStringLiteral("Copied")),
+                 qPrintable(secret->countdownText()));
+        bool asked = false;
+        QTimer::singleShot(0, this, [&asked] {
+            auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+            asked = box && box->objectName() == QStringLiteral("closeWithoutCopyMessageBox");
+            if (box)
+                box->reject();
+        });
+        QTest::keyClick(secret, Qt::Key_Escape);
+        QVERIFY(asked);
+        QVERIFY(secret->isVisible());
+        QCOMPARE(secret->findChild<QLineEdit *>(QStringLiteral("vaultKeyLineEdit"))->text(),
+                 key.vaultKey);
         secret->copyKey();
+        QVERIFY(secret->wasCopied());
         QCOMPARE(QGuiApplication::clipboard()->text(), key.vaultKey);
         QVERIFY(ClipboardGuard::instance()->secondsLeft() > 0);
         QVERIFY(secret->countdownText().contains(QStringLiteral("cleared in")));
