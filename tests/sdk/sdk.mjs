@@ -105,6 +105,21 @@ const cases = {
     }
   },
 
+  // One call whose refusal the test arranged (an endpoint the key does not allow, a revoked
+  // key): the SDK's error as the user catches it.
+  async 'stripe-refused'() {
+    const stripe = stripeFor(process.env.VAULT_KEY);
+    try {
+      const made = process.env.CALL === 'customers.create'
+        ? await stripe.customers.create({ email: 'ana@example.com' })
+        : await stripe.paymentIntents.create(
+          { amount: 500, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
+      return { made: made.id, refused: null };
+    } catch (err) {
+      return { made: null, refused: stripeError(err) };
+    }
+  },
+
   // A key scoped to one connected account: that account passes, another is refused.
   async 'stripe-account-scope'() {
     const stripe = stripeFor(process.env.VAULT_KEY);

@@ -308,6 +308,47 @@ private Q_SLOTS:
             micros(4));
     }
 
+    // The other refusals the quickstart promises as stripe-node's own classes: an endpoint the
+    // key does not allow (StripePermissionError) and a revoked key (StripeAuthenticationError).
+    void stripeRefusals()
+    {
+        const QJsonObject key = issue({{"vendor", "stripe"},
+                                       {"daily_usd_cap", 100},
+                                       {"allowed_endpoints", QJsonArray {"payment_intents.create"}},
+                                       {"agent_run_label", "sdk/stripe-refusals"}});
+        QVERIFY(!key.isEmpty());
+        const QString vaultKey = key.value(u"vault_key").toString();
+        QJsonObject out;
+        QString error;
+        QVERIFY2(runNode(QStringLiteral("sdk.mjs"), {QStringLiteral("stripe-refused")},
+                         {{QStringLiteral("VAULT_KEY"), vaultKey},
+                          {QStringLiteral("CALL"), QStringLiteral("customers.create")}},
+                         out, error),
+                 qPrintable(error));
+        QJsonObject refused = at(out, "result.refused");
+        QCOMPARE(refused.value(u"class").toString(), QStringLiteral("StripePermissionError"));
+        QCOMPARE(refused.value(u"code").toString(), QStringLiteral("endpoint_not_allowed"));
+        QCOMPARE(refused.value(u"status").toInt(), 403);
+
+        const HttpResult revoked =
+            m_server.admin("DELETE", QStringLiteral("/v1/keys/") + key.value(u"key_id").toString());
+        QCOMPARE(revoked.status, 200);
+        QVERIFY2(runNode(QStringLiteral("sdk.mjs"), {QStringLiteral("stripe-refused")},
+                         {{QStringLiteral("VAULT_KEY"), vaultKey},
+                          {QStringLiteral("CALL"), QStringLiteral("payment_intents.create")}},
+                         out, error),
+                 qPrintable(error));
+        refused = at(out, "result.refused");
+        QCOMPARE(refused.value(u"class").toString(), QStringLiteral("StripeAuthenticationError"));
+        QCOMPARE(refused.value(u"code").toString(), QStringLiteral("key_revoked"));
+        QCOMPARE(refused.value(u"status").toInt(), 401);
+
+        QCOMPARE(m_server.simRequests(500).size(), 0);
+        const QList<QJsonObject> rows = audit(QStringLiteral("sdk/stripe-refusals"));
+        QCOMPARE(verdicts(rows),
+                 (QMap<QString, int> {{"denied_endpoint", 1}, {"denied_revoked", 1}}));
+    }
+
     // A key scoped to one connected account: the SDK's stripeAccount option reaches the vendor
     // for that account; another account, or none, is a StripePermissionError (scope_violation).
     void stripeAccountScope()
@@ -530,6 +571,32 @@ private Q_SLOTS:
         const QList<QJsonObject> capped = audit(QStringLiteral("lambda/billing-agent/") + second);
         QCOMPARE(verdicts(capped), (QMap<QString, int> {{"denied_cap", 1}}));
         QCOMPARE(costMicros(capped), 0);
+
+        // What the page says of a handler that issued a fresh key for the redelivery: with the
+        // same label and scope it is replayed, not charged; a key of another run is refused.
+        const auto freshKey = [&](const QString &label) {
+            return issue({{"vendor", "stripe"},
+                          {"daily_usd_cap", 150},
+                          {"allowed_endpoints", QJsonArray {"payment_intents.create"}},
+                          {"scope", QJsonObject {{"stripe_customers", QJsonArray {customers[0]}}}},
+                          {"agent_run_label", label}})
+                .value(u"vault_key")
+                .toString();
+        };
+        const QMap<QByteArray, QByteArray> sameIdempotencyKey {{"Idempotency-Key", first.toUtf8()}};
+        const HttpResult again =
+            m_server.proxy("POST", QStringLiteral("/stripe/v1/payment_intents"), body.toUtf8(),
+                           freshKey(QStringLiteral("lambda/billing-agent/") + first),
+                           "application/x-www-form-urlencoded", sameIdempotencyKey);
+        QCOMPARE(again.status, 200);
+        QCOMPARE(again.header("Idempotent-Replayed"), QByteArray("true"));
+        const HttpResult stranger =
+            m_server.proxy("POST", QStringLiteral("/stripe/v1/payment_intents"), body.toUtf8(),
+                           freshKey(QStringLiteral("lambda/other-agent/") + first),
+                           "application/x-www-form-urlencoded", sameIdempotencyKey);
+        QCOMPARE(stranger.status, 422);
+        QCOMPARE(stranger.json.value(u"code").toString(), QStringLiteral("idempotency_key_reused"));
+        QCOMPARE(simCalls(QStringLiteral("stripe.payment_intents.create")).size(), 1);
     }
 
     void cleanupTestCase() { m_server.stopServer(); }
