@@ -508,6 +508,7 @@ private Q_SLOTS:
         }
         const QString first = QUuid::createUuid().toString(QUuid::WithoutBraces);
         const QString second = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        const QString third = QUuid::createUuid().toString(QUuid::WithoutBraces);
         const auto record = [](const QString &messageId, const QString &customer, int amount) {
             const QJsonObject job {
                 {"customer", customer}, {"amount", amount}, {"payment_method", "pm_card_visa"}};
@@ -524,6 +525,10 @@ private Q_SLOTS:
                           QJsonArray {record(first, customers[0], 4000),
                                       record(second, customers[1], 20000)}}},
             QJsonObject {{"Records", QJsonArray {record(first, customers[0], 4000)}}},
+            // SQS now and then delivers a duplicate in the same batch: two concurrent calls.
+            QJsonObject {{"Records",
+                          QJsonArray {record(third, customers[0], 2500),
+                                      record(third, customers[0], 2500)}}},
         };
         QJsonObject out;
         QString error;
@@ -536,7 +541,7 @@ private Q_SLOTS:
                     out, error),
             qPrintable(error));
         const QJsonArray invocations = out.value(u"invocations").toArray();
-        QCOMPARE(invocations.size(), 2);
+        QCOMPARE(invocations.size(), 3);
         const auto failures = [&](int i) {
             QStringList ids;
             const QJsonObject invocation = invocations.at(i).toObject();
@@ -551,17 +556,26 @@ private Q_SLOTS:
         QCOMPARE(failures(1), QStringList {});
         QCOMPARE(invocations.at(0).toObject().value(u"logged").toArray(),
                  QJsonArray {QString(second + u" cap_exhausted")});
+        // The concurrent duplicate: one of the two waits for the other (409
+        // idempotency_key_in_use, which stripe-node retries) and is then replayed.
+        QCOMPARE(failures(2), QStringList {});
 
-        // Two keys, not three: the redelivery got its key back.
+        // Three keys, one per message: redeliveries got their key back.
         const HttpResult keys =
             m_server.admin("GET", QStringLiteral("/v1/keys?label_prefix=lambda/billing-agent/"));
-        QCOMPARE(keys.json.value(u"data").toArray().size(), 2);
+        QCOMPARE(keys.json.value(u"data").toArray().size(), 3);
 
-        // The vendor charged the first message once; the second never left the proxy.
+        // The vendor charged the first and third messages once each; the second never left the
+        // proxy.
         const QList<QJsonObject> calls = simCalls(QStringLiteral("stripe.payment_intents.create"));
-        QCOMPARE(calls.size(), 1);
-        QCOMPARE(calls.first().value(u"idempotency_key").toString(), first);
-        const QString body = calls.first().value(u"body").toString();
+        QCOMPARE(calls.size(), 2);
+        const QJsonObject firstCall =
+            calls.at(0).value(u"idempotency_key").toString() == first ? calls.at(0) : calls.at(1);
+        const QJsonObject thirdCall =
+            calls.at(0).value(u"idempotency_key").toString() == first ? calls.at(1) : calls.at(0);
+        QCOMPARE(firstCall.value(u"idempotency_key").toString(), first);
+        QCOMPARE(thirdCall.value(u"idempotency_key").toString(), third);
+        const QString body = firstCall.value(u"body").toString();
         QCOMPARE(formValue(body, QStringLiteral("customer")), customers[0]);
         QCOMPARE(formValue(body, QStringLiteral("amount")), QStringLiteral("4000"));
 
@@ -571,6 +585,11 @@ private Q_SLOTS:
         const QList<QJsonObject> capped = audit(QStringLiteral("lambda/billing-agent/") + second);
         QCOMPARE(verdicts(capped), (QMap<QString, int> {{"denied_cap", 1}}));
         QCOMPARE(costMicros(capped), 0);
+        QMap<QString, int> duplicate =
+            verdicts(audit(QStringLiteral("lambda/billing-agent/") + third));
+        duplicate.remove(QStringLiteral("denied_idempotency")); // 0 or more, as the race goes
+        QCOMPARE(duplicate, (QMap<QString, int> {{"allowed", 1}, {"replayed", 1}}));
+        QCOMPARE(costMicros(audit(QStringLiteral("lambda/billing-agent/") + third)), micros(25));
 
         // What the page says of a handler that issued a fresh key for the redelivery: with the
         // same label and scope it is replayed, not charged; a key of another run is refused.
@@ -596,7 +615,7 @@ private Q_SLOTS:
                            "application/x-www-form-urlencoded", sameIdempotencyKey);
         QCOMPARE(stranger.status, 422);
         QCOMPARE(stranger.json.value(u"code").toString(), QStringLiteral("idempotency_key_reused"));
-        QCOMPARE(simCalls(QStringLiteral("stripe.payment_intents.create")).size(), 1);
+        QCOMPARE(simCalls(QStringLiteral("stripe.payment_intents.create")).size(), 2);
     }
 
     void cleanupTestCase() { m_server.stopServer(); }
