@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 
 namespace keybrake::sim {
 
@@ -83,6 +84,45 @@ std::optional<SimReply> readMoney(const FormFields &form, std::int64_t &amount,
 bool isTrue(const std::string *value)
 {
     return value && (*value == "true" || *value == "1");
+}
+
+// The charge a confirmed PaymentIntent makes, as Stripe lists it under /v1/charges (an SDK user
+// lists charges after paying with PaymentIntents and retrieves `latest_charge`).
+json::object chargeOfIntent(const json::object &intent, std::int64_t now, bool captured)
+{
+    const json::value amount = intent.at("amount");
+    json::object charge;
+    charge["id"] = intent.at("latest_charge");
+    charge["object"] = "charge";
+    charge["amount"] = amount;
+    charge["amount_captured"] = captured ? amount : json::value(0);
+    charge["amount_refunded"] = 0;
+    charge["balance_transaction"] = stripeId("txn_");
+    charge["captured"] = captured;
+    charge["created"] = now;
+    charge["currency"] = intent.at("currency");
+    charge["customer"] = intent.at("customer");
+    charge["description"] = intent.at("description");
+    charge["failure_code"] = nullptr;
+    charge["failure_message"] = nullptr;
+    charge["livemode"] = false;
+    charge["metadata"] = intent.at("metadata");
+    charge["on_behalf_of"] = nullptr;
+    charge["paid"] = true;
+    charge["payment_intent"] = intent.at("id");
+    charge["payment_method"] = intent.at("payment_method");
+    charge["receipt_email"] = intent.at("receipt_email");
+    charge["refunded"] = false;
+    charge["statement_descriptor"] = nullptr;
+    charge["status"] = "succeeded";
+    return charge;
+}
+
+std::int64_t unixNow()
+{
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 } // namespace
@@ -174,6 +214,8 @@ SimReply StripeObjects::createPaymentIntent(std::int64_t now, const FormFields &
             intent["status"] = "succeeded";
             intent["amount_received"] = amount;
         }
+        m_objects.put(std::string(intent["latest_charge"].as_string()),
+                      chargeOfIntent(intent, now, !manualCapture));
     }
     m_objects.put(id, intent);
     return stripe::jsonReply(200, intent);
@@ -214,6 +256,17 @@ SimReply StripeObjects::confirmPaymentIntent(std::string_view id, bool capture)
                                  + " could not be performed because it has a status of "
                                  + refusedStatus + ".",
                              "payment_intent_unexpected_state", "", true);
+    const std::string chargeId(intent->at("latest_charge").as_string());
+    if (!capture) {
+        m_objects.put(chargeId,
+                      chargeOfIntent(*intent, unixNow(), intent->at("status") == "succeeded"));
+    } else {
+        m_objects.update(chargeId, [&](json::object &charge) {
+            charge["captured"] = true;
+            charge["amount_captured"] = charge["amount"];
+            return true;
+        });
+    }
     return stripe::jsonReply(200, *intent);
 }
 

@@ -366,6 +366,34 @@ void VendorSimTest::stripeReadsConfirmsAndRefundsWhatItCreated()
     QCOMPARE(confirmed.status, 200);
     QCOMPARE(confirmed.json()[u"status"].toString(), QStringLiteral("succeeded"));
     QCOMPARE(confirmed.json()[u"amount_received"].toInteger(), 900);
+    // A confirmed PaymentIntent made a charge, as at Stripe: retrievable as its latest_charge,
+    // listed (also by customer), and captured with the intent when capture is manual.
+    const Reply charge = stripe(
+        "GET", QStringLiteral("/v1/charges/") + confirmed.json()[u"latest_charge"].toString());
+    QCOMPARE(charge.status, 200);
+    QCOMPARE(charge.json()[u"payment_intent"].toString(), intentId);
+    QCOMPARE(charge.json()[u"amount"].toInteger(), 900);
+    QCOMPARE(charge.json()[u"currency"].toString(), QStringLiteral("eur"));
+    QCOMPARE(charge.json()[u"captured"].toBool(), true);
+    const QJsonObject manual = stripe("POST", QStringLiteral("/v1/payment_intents"),
+                                      "amount=300&currency=usd&payment_method=pm_card_visa"
+                                      "&confirm=true&capture_method=manual&customer="
+                                          + customerId.toUtf8())
+                                   .json();
+    const QString manualCharge = manual[u"latest_charge"].toString();
+    const Reply byCustomer = stripe("GET", QStringLiteral("/v1/charges?customer=") + customerId);
+    QCOMPARE(byCustomer.json()[u"data"].toArray().size(), 1);
+    QCOMPARE(byCustomer.json()[u"data"][0][u"id"].toString(), manualCharge);
+    QCOMPARE(byCustomer.json()[u"data"][0][u"captured"].toBool(true), false);
+    QCOMPARE(stripe("POST",
+                    QStringLiteral("/v1/payment_intents/%1/capture").arg(manual[u"id"].toString()))
+                 .status,
+             200);
+    QCOMPARE(stripe("GET", QStringLiteral("/v1/charges/") + manualCharge)
+                 .json()[u"amount_captured"]
+                 .toInteger(),
+             300);
+
     const Reply again =
         stripe("POST", QStringLiteral("/v1/payment_intents/%1/confirm").arg(intentId));
     QCOMPARE(again.status, 400);
