@@ -75,15 +75,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 
     const std::string first = issueKey(body);
     // The same JSON written out again decodes to the same key (or the same refusal).
-    // (Boost.JSON reads a number too large for a double as infinity and writes that as
-    // "Infinity", which is not JSON: such a value is left out of the round trip.)
+    // (Boost.JSON 1.81 reads a number too large for a double as infinity, and "0e309" as NaN,
+    // and writes them as "Infinity" and "NaN", which are not JSON: such values are left out. Its
+    // number parsing is not correctly rounded either, so a long number may read back one ulp apart:
+    // the values are not compared, the decoded keys are.)
     http::Request again;
     again.body() = json::serialize(body);
     auto reparsed = parseJsonBody(again);
-    if (again.body().find("Infinity") == std::string::npos) {
+    if (again.body().find("Infinity") == std::string::npos
+        && again.body().find("NaN") == std::string::npos) {
         fuzz::require(std::holds_alternative<json::value>(reparsed),
                       "serialised JSON parses again");
-        fuzz::require(std::get<json::value>(reparsed) == body, "serialised JSON is the same value");
         fuzz::require(issueKey(std::get<json::value>(reparsed)) == first,
                       "re-serialised JSON decodes to the same key");
     }

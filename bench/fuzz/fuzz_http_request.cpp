@@ -7,6 +7,7 @@
 // Idempotency-Key and one Content-Type and no method override; and the vendor call it makes
 // holds the invariants of vendorfuzz.h.
 #include "http/admissionhost.h"
+#include "http/transferencoding.h"
 #include "proxy/requestheaders.h"
 #include "vendorfuzz.h"
 
@@ -56,6 +57,8 @@ std::optional<http::Request> readRequest(boost::asio::io_context &io, std::strin
         return std::nullopt;
     if (const auto length = parser.content_length(); length && *length > kBodyLimit)
         return std::nullopt;
+    if (!http::transferEncodingAccepted(parser.get()))
+        return std::nullopt; // 501 unsupported_transfer_encoding
     if (!parser.is_done())
         bhttp::read(stream, buffer, parser, error);
     if (error)
