@@ -104,6 +104,12 @@ std::optional<TimePoint> parseRfc3339(std::string_view text)
     in.peek();
     if (!in.eof())
         return std::nullopt;
+    // TimePoint counts nanoseconds: years before 1678 or after 2261 do not fit, and converting
+    // them overflowed (fuzz_admin_json), wrapping a year-2611 expiry round to tomorrow.
+    constexpr auto kMax = std::chrono::duration_cast<Millis>(TimePoint::duration::max());
+    constexpr auto kMin = std::chrono::duration_cast<Millis>(TimePoint::duration::min());
+    if (parsed.time_since_epoch() >= kMax || parsed.time_since_epoch() <= kMin)
+        return std::nullopt;
     return TimePoint(std::chrono::duration_cast<TimePoint::duration>(parsed.time_since_epoch()));
 }
 
