@@ -46,9 +46,50 @@ std::string formatRfc3339(TimePoint when)
     return date::format("%FT%TZ", date::floor<Millis>(when));
 }
 
+namespace {
+
+bool digitsAt(std::string_view text, std::size_t at, std::size_t count)
+{
+    if (at + count > text.size())
+        return false;
+    for (std::size_t i = at; i < at + count; ++i) {
+        if (text[i] < '0' || text[i] > '9')
+            return false;
+    }
+    return true;
+}
+
+// The RFC 3339 shape, "2026-12-06T10:00:00[.f{1,3}](Z|+hh:mm|-hh:mm)", field by field. The time
+// library's parser is lenient (one-digit fields, a sign, an empty fraction) and, given a
+// malformed hour such as "[0", converts NaN to an integer (undefined behaviour, found by
+// bench/fuzz's fuzz_admin_json), so it only ever sees text of this shape.
+bool hasRfc3339Shape(std::string_view text)
+{
+    if (!digitsAt(text, 0, 4) || text[4] != '-' || !digitsAt(text, 5, 2) || text[7] != '-'
+        || !digitsAt(text, 8, 2) || (text[10] != 'T' && text[10] != 't') || !digitsAt(text, 11, 2)
+        || text[13] != ':' || !digitsAt(text, 14, 2) || text[16] != ':' || !digitsAt(text, 17, 2))
+        return false;
+    std::size_t at = 19;
+    if (text[at] == '.') {
+        std::size_t digits = 0;
+        while (digitsAt(text, at + 1 + digits, 1))
+            ++digits;
+        if (digits < 1 || digits > 3)
+            return false;
+        at += 1 + digits;
+    }
+    const std::string_view zone = text.substr(at);
+    if (zone == "Z" || zone == "z")
+        return true;
+    return zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && digitsAt(zone, 1, 2)
+        && zone[3] == ':' && digitsAt(zone, 4, 2);
+}
+
+} // namespace
+
 std::optional<TimePoint> parseRfc3339(std::string_view text)
 {
-    if (text.size() < 20 || text.size() > 40)
+    if (text.size() < 20 || text.size() > 40 || !hasRfc3339Shape(text))
         return std::nullopt;
     std::istringstream in {std::string(text)};
     date::sys_time<Millis> parsed;
@@ -62,6 +103,12 @@ std::optional<TimePoint> parseRfc3339(std::string_view text)
         return std::nullopt;
     in.peek();
     if (!in.eof())
+        return std::nullopt;
+    // TimePoint counts nanoseconds: years before 1678 or after 2261 do not fit, and converting
+    // them overflowed (fuzz_admin_json), wrapping a year-2611 expiry round to tomorrow.
+    constexpr auto kMax = std::chrono::duration_cast<Millis>(TimePoint::duration::max());
+    constexpr auto kMin = std::chrono::duration_cast<Millis>(TimePoint::duration::min());
+    if (parsed.time_since_epoch() >= kMax || parsed.time_since_epoch() <= kMin)
         return std::nullopt;
     return TimePoint(std::chrono::duration_cast<TimePoint::duration>(parsed.time_since_epoch()));
 }

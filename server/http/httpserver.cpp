@@ -1,6 +1,7 @@
 #include "http/httpserver.h"
 
 #include "http/httpstream.h"
+#include "http/transferencoding.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -216,6 +217,12 @@ asio::awaitable<void> HttpServer::Session::run()
         if (const auto length = parser.content_length(); length && *length > limits.bodyLimit) {
             co_await answerError(target, 413, "body_too_large",
                                  "The request body is larger than 1 MiB.");
+            break;
+        }
+        if (!transferEncodingAccepted(parser.get())) {
+            co_await answerError(target, 501, "unsupported_transfer_encoding",
+                                 "Transfer-Encoding must be \"chunked\" alone, sent once: the "
+                                 "server implements no other transfer coding.");
             break;
         }
         if (bhttp::token_list(parser.get()[bhttp::field::expect]).exists("100-continue")) {

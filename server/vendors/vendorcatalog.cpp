@@ -289,9 +289,11 @@ std::optional<std::string> validateAllowedEndpoint(Vendor vendor, std::string_vi
             + " operation (known: " + names + "); name an operation or write \"METHOD /path\"";
     }
     const auto [method, path] = *methodAndPath;
-    const bool knownMethod = std::any_of(kMethods.begin(), kMethods.end(), [&](std::string_view m) {
-        return equalsIgnoringCase(m, method);
-    });
+    // An init-capture: clang before 16 cannot capture a structured binding (the fuzz build).
+    const bool knownMethod =
+        std::any_of(kMethods.begin(), kMethods.end(), [&method = method](std::string_view m) {
+            return equalsIgnoringCase(m, method);
+        });
     if (!knownMethod)
         return quoted + " has an unknown HTTP method \"" + std::string(method)
             + "\"; use GET, POST, PUT, PATCH, DELETE or HEAD";

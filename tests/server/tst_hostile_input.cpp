@@ -260,6 +260,19 @@ void TestHostileInput::everyRoute_data()
                     {auth, "Content-Type: application/json", "Transfer-Encoding: chunked"})
                 + "200000\r\n" + QByteArray(4096, ' ')
             << 413 << QStringLiteral("body_too_large") << route.proxy;
+        // A transfer coding other than chunked (found by fuzz_http_request): the parser would
+        // undo the chunking and leave the coding before it in the bytes it prices.
+        *row("transfer coding before chunked")
+            << http(route.method, route.target,
+                    {auth, "Content-Type: application/json", "Transfer-Encoding: gzip, chunked"})
+                + "2\r\n{}\r\n0\r\n\r\n"
+            << 501 << QStringLiteral("unsupported_transfer_encoding") << route.proxy;
+        *row("two Transfer-Encoding fields")
+            << http(route.method, route.target,
+                    {auth, "Content-Type: application/json", "Transfer-Encoding: x1:8080",
+                     "Transfer-Encoding: chunked"})
+                + "2\r\n{}\r\n0\r\n\r\n"
+            << 501 << QStringLiteral("unsupported_transfer_encoding") << route.proxy;
         *row("header over 16 KiB") << http(route.method, route.target, {auth, "X-Junk: " + junk})
                                    << 431 << QStringLiteral("header_too_large") << route.proxy;
         *row("query over 16 KiB") << http(route.method, route.target + "?q=" + junk, {auth}) << 431
@@ -453,6 +466,28 @@ void TestHostileInput::issueKeyFields_data()
             QStringLiteral("expires_at"));
     at.insert(QStringLiteral("expires_at"), QStringLiteral("tomorrow"));
     invalid("expires_at not a time", QJsonDocument(at).toJson(QJsonDocument::Compact),
+            QStringLiteral("expires_at"));
+    // Not RFC 3339, though a lenient parser reads a time from each (fuzz_admin_json: the
+    // bracketed hour also made the time library convert NaN to an integer).
+    const QString tomorrow =
+        QDateTime::currentDateTimeUtc().addDays(1).date().toString(Qt::ISODate);
+    for (const char *time :
+         {"T[0:00:00Z", "T1:00:00.0Z", "T01:00:0.0Z", "T01:00:00.Z", "T01:00:00+1:00"}) {
+        at.insert(QStringLiteral("expires_at"), QString(tomorrow + QLatin1String(time)));
+        invalid(qPrintable(QStringLiteral("expires_at ") + tomorrow + QLatin1String(time)),
+                QJsonDocument(at).toJson(QJsonDocument::Compact), QStringLiteral("expires_at"));
+    }
+    at.insert(QStringLiteral("expires_at"),
+              QString(QLatin1Char('+') + tomorrow + QStringLiteral("T01:00:00Z")));
+    invalid("expires_at with a sign", QJsonDocument(at).toJson(QJsonDocument::Compact),
+            QStringLiteral("expires_at"));
+    // 2^64 ns (about 584 years) after tomorrow: a nanosecond clock that overflowed read it as
+    // tomorrow and issued the key.
+    const qint64 wrapsToTomorrow =
+        QDateTime::currentMSecsSinceEpoch() + 86'400'000 + Q_INT64_C(18'446'744'073'710);
+    at.insert(QStringLiteral("expires_at"),
+              QDateTime::fromMSecsSinceEpoch(wrapsToTomorrow, Qt::UTC).toString(Qt::ISODateWithMs));
+    invalid("expires_at 584 years on", QJsonDocument(at).toJson(QJsonDocument::Compact),
             QStringLiteral("expires_at"));
     at.insert(QStringLiteral("expires_at"), 1893456000);
     invalid("expires_at a number", QJsonDocument(at).toJson(QJsonDocument::Compact),

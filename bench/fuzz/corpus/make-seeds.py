@@ -114,3 +114,105 @@ write("client_json", "audit-page", json.dumps({"data": [{
     "customer_scope_id": "cus_1", "vendor_object_id": "ch_1", "vendor_request_id": "req_1",
     "idempotency_key": "k", "latency_ms": 212.4, "upstream_latency_ms": 210.9}],
     "next_cursor": None}))
+
+
+# Payloads the tests use, taken from their string literals: form bodies and JSON documents in the
+# vendor, proxy and admin tests become seeds of the server targets (named by their hash, so the
+# same literal in two tests is one seed).
+import hashlib
+import re
+
+tests = os.path.join(here, "..", "..", "..", "tests")
+test_files = sorted(
+    [os.path.join(tests, "unit", "vendors", f) for f in os.listdir(os.path.join(tests, "unit", "vendors"))
+     if f.endswith(".cpp")]
+    + [os.path.join(tests, "server", f) for f in os.listdir(os.path.join(tests, "server"))
+       if f.endswith(".cpp")])
+
+
+def literals(text):
+    for match in re.finditer(r'R"\((.*?)\)"', text, re.S):
+        yield match.group(1)
+    plain = re.sub(r'R"\(.*?\)"', "", text, flags=re.S)
+    for match in re.finditer(r'"((?:[^"\\\n]|\\.)*)"', plain):
+        try:
+            yield match.group(1).encode().decode("unicode_escape")
+        except UnicodeDecodeError:
+            continue
+
+
+def named(target, prefix, data):
+    digest = hashlib.sha256(data if isinstance(data, bytes) else data.encode()).hexdigest()[:12]
+    write(target, f"{prefix}-{digest}", data)
+
+
+forms, documents = set(), set()
+for path in test_files:
+    with open(path, encoding="utf-8") as f:
+        for literal in literals(f.read()):
+            if len(literal) < 4 or len(literal) > 2000:
+                continue
+            if literal[0] in "{[":
+                try:
+                    json.loads(literal)
+                except ValueError:
+                    continue
+                documents.add(literal)
+            elif re.fullmatch(r"[A-Za-z_\[\]0-9%.]+=[^ \r\n]*", literal):
+                forms.add(literal)
+
+stripe_response = json.dumps({"id": "ch_1", "object": "charge", "amount": 2500, "currency": "usd"})
+twilio_path = f"/2010-04-01/Accounts/{twilio_sid}/Messages.json"
+for form_body in sorted(forms):
+    named("vendor_call", "test-stripe-form", call(0, 0, "/v1/charges", "", form, form_body,
+                                                   "acct_1", stripe_response))
+    named("vendor_call", "test-twilio-form", call(1, 0, twilio_path, "", form, form_body, "",
+                                                   json.dumps({"sid": "SM1", "price": "-0.0079",
+                                                               "price_unit": "USD"}), 1))
+    named("stripe_form", "test-form", form_body)
+for document in sorted(documents):
+    named("vendor_call", "test-stripe-json", call(0, 0, "/v1/payment_intents", "",
+                                                   "application/json", document, "", document))
+    named("vendor_call", "test-resend-json", call(2, 0, "/emails", "", "application/json",
+                                                   document, "", document))
+    named("admin_json", "test-json", document)
+
+# The admin decoders' other bodies, as the admin tests send them.
+write("admin_json", "block", json.dumps({"label_prefix": "lambda/billing-agent/",
+                                         "vendor": "stripe", "reason": "runaway loop",
+                                         "expires_in": "2h"}))
+write("admin_json", "bulk-revoke", json.dumps({"label_prefix": "lambda/", "vendor": "twilio",
+                                               "dry_run": False, "reason": "incident 7",
+                                               "block": True, "expires_in": 3600}))
+write("admin_json", "bulk-revoke-ids", json.dumps({"key_ids": ["vk_1", "vk_2"], "dry_run": True}))
+write("admin_json", "velocity-default", json.dumps({"label_prefix": "", "max_calls_per_minute": 60,
+                                                    "max_usd_per_minute": 2.5}))
+write("admin_json", "revoke-reason", json.dumps({"reason": "leaked in a log"}))
+write("admin_json", "issue-velocity", json.dumps({
+    "vendor": "resend", "daily_usd_cap": "1.25", "allowed_endpoints": ["POST /emails"],
+    "expires_in": 900, "max_calls_per_minute": 10, "max_usd_per_minute": 0.01,
+    "scope": {"resend_from_domains": ["example.com"]}}))
+
+# The attacks of issue 11 as raw requests.
+write("http_request", "dup-account", b"\x10" + http(
+    "POST", "/stripe/v1/charges",
+    ["Authorization: Bearer vault_key_abc", "Stripe-Account: acct_1", "Stripe-Account: acct_EVIL",
+     "Content-Type: application/x-www-form-urlencoded"], b"amount=100&currency=usd"))
+write("http_request", "query-amount", b"\x08" + http(
+    "POST", "/stripe/v1/charges?amount=100000",
+    ["Authorization: Bearer vault_key_abc", "Content-Type: application/x-www-form-urlencoded"],
+    b"amount=1&currency=usd"))
+write("http_request", "twilio-maxprice", b"\x30" + http(
+    "POST", f"/twilio{twilio_path}",
+    ["Authorization: Basic QUM6dmF1bHRfa2V5X2FiYw==",
+     "Content-Type: application/x-www-form-urlencoded"],
+    b"To=%2B15551234567&From=%2B15005550006&Body=hi&MaxPrice=0.000001"))
+write("http_request", "override", b"\x03" + http(
+    "post", "/stripe/v1/charges",
+    ["X-HTTP-Method-Override: GET", "Content-Encoding: gzip", "Idempotency-Key: a",
+     "Idempotency-Key: b", "Origin: https://evil.example"], b"amount=1"))
+write("http_request", "resend", b"\x7f" + http(
+    "POST", "/resend/emails", ["Authorization: Bearer vault_key_abc",
+                               "Content-Type: application/json"],
+    json.dumps({"from": "a@example.com", "to": "b@example.org", "subject": "s",
+                "text": "t"}).encode()))
