@@ -1,0 +1,353 @@
+// The console's brakes against a real keybraked (issue 12): the kill switch blocks the prefix by
+// default, with the operator's reason, and its receipt counts what the block refused; the Blocks
+// page lists active blocks with who, why and when they end, and lifts one; keys under a block
+// say so in the keys table and key details; a one-click revoke takes its reason afterwards
+// ("Add reason"); key details say who issued and who revoked a key, and why.
+//
+// With KEYBRAKE_SCREENSHOT_DIR set, the kill switch and the Blocks page are saved there.
+#include "client/keybrakeclient.h"
+#include "models/blocklistmodel.h"
+#include "models/consolesession.h"
+#include "models/livefeed.h"
+#include "models/vaultkeytablemodel.h"
+#include "resources/keybrakeresources.h"
+#include "testserver.h"
+#include "ui/blockspage.h"
+#include "ui/environmentband.h"
+#include "ui/keydetailspanel.h"
+#include "ui/mainwindow.h"
+#include "ui/messagebanner.h"
+#include "ui/stoprunsdialog.h"
+#include "ui/vaultkeyspage.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTest>
+
+#include <memory>
+
+using namespace keybrake;
+
+namespace {
+
+QJsonObject policy(const QString &label)
+{
+    return QJsonObject {
+        {QStringLiteral("vendor"), QStringLiteral("stripe")},
+        {QStringLiteral("daily_usd_cap"), 100},
+        {QStringLiteral("allowed_endpoints"), QJsonArray {QStringLiteral("charges.create")}},
+        {QStringLiteral("expires_in"), QStringLiteral("1h")},
+        {QStringLiteral("agent_run_label"), label},
+        {QStringLiteral("name"), label.section(QLatin1Char('/'), -1)},
+    };
+}
+
+QString screenshotDir()
+{
+    return qEnvironmentVariable("KEYBRAKE_SCREENSHOT_DIR");
+}
+
+} // namespace
+
+class TestBrakesConsole : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<test::TestServer> m_server;
+    std::unique_ptr<ConsoleSession> m_session;
+    std::unique_ptr<MainWindow> m_window;
+    QString m_operatorKey;
+
+    QJsonObject keyOnServer(const QString &keyId)
+    {
+        return m_server->admin("GET", QStringLiteral("/v1/keys/") + keyId).json;
+    }
+    QJsonArray adminRows(const QString &query = {})
+    {
+        return m_server->admin("GET", QStringLiteral("/v1/audit?kind=admin&limit=1000") + query)
+            .json.value(QStringLiteral("data"))
+            .toArray();
+    }
+    VaultKeysPage *keysPage() const { return m_window->vaultKeysPage(); }
+    bool tableHas(const QString &keyId) const
+    {
+        return keysPage()->model()->findKey(keyId) != nullptr;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        installTranslations();
+        m_server = std::make_unique<test::TestServer>();
+        QVERIFY2(m_server->start(), qPrintable(m_server->errorString()));
+        // The console signs in as a named operator, so "who" has a name to show.
+        m_operatorKey =
+            m_server->createAdminKey(QStringLiteral("operator"), QStringLiteral("on-call"));
+        QVERIFY(!m_operatorKey.isEmpty());
+        const ServerProfile profile = ServerProfile::create(
+            QStringLiteral("acme-staging"), m_server->baseUrl(), ServerEnvironment::Staging);
+        m_session = std::make_unique<ConsoleSession>(profile, m_operatorKey);
+        m_window = std::make_unique<MainWindow>(m_session.get());
+        m_window->resize(1400, 860);
+        m_session->start();
+        m_window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+        QTRY_VERIFY_WITH_TIMEOUT(m_session->live()->isLive() && m_session->whoAmI()
+                                     && m_window->environmentBand()->stopRunsButton()->isEnabled(),
+                                 20000);
+    }
+
+    void cleanupTestCase()
+    {
+        m_window.reset();
+        m_session.reset();
+        m_server.reset();
+    }
+
+    // Stop runs blocks the prefix by default, for an hour, with the reason typed; the agent's
+    // next key under the prefix is refused, and the receipt counts it.
+    void stopRunsBlocksThePrefix()
+    {
+        QStringList fleet;
+        QStringList secrets;
+        for (int i = 1; i <= 3; ++i) {
+            const QJsonObject key =
+                m_server->issueKey(policy(QStringLiteral("lambda/runaway/run-%1").arg(i)));
+            fleet.append(key.value(QStringLiteral("key_id")).toString());
+            secrets.append(key.value(QStringLiteral("vault_key")).toString());
+        }
+        const QString bystander = m_server->issueKey(policy(QStringLiteral("lambda/digest/run-1")))
+                                      .value(QStringLiteral("key_id"))
+                                      .toString();
+
+        QTest::keyClick(m_window.get(), Qt::Key_K, Qt::ControlModifier | Qt::ShiftModifier);
+        auto *dialog = m_window->findChild<StopRunsDialog *>();
+        QVERIFY(dialog);
+        auto *block = dialog->findChild<QCheckBox *>(QStringLiteral("blockPrefixCheckBox"));
+        auto *duration = dialog->findChild<QComboBox *>(QStringLiteral("blockDurationComboBox"));
+        auto *reason = dialog->findChild<QLineEdit *>(QStringLiteral("stopReasonLineEdit"));
+        QVERIFY2(block && duration && reason, "the kill switch offers no block and no reason");
+        QVERIFY(block->isChecked()); // blocking is the default
+        QCOMPARE(duration->currentText(), QStringLiteral("1 h"));
+        QTest::keyClicks(dialog->findChild<QLineEdit *>(QStringLiteral("labelPrefixLineEdit")),
+                         QStringLiteral("lambda/runaway/"));
+        QTest::keyClicks(reason, QStringLiteral("runaway: 40 charges a minute"));
+        QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("previewPushButton")),
+                          Qt::LeftButton);
+        auto *impact = dialog->findChild<QLabel *>(QStringLiteral("impactLabel"));
+        QTRY_VERIFY_WITH_TIMEOUT(impact->text().startsWith(QStringLiteral("This stops 3 keys")),
+                                 20000);
+        auto *stop = dialog->findChild<QPushButton *>(QStringLiteral("stopRunsConfirmPushButton"));
+        QCOMPARE(stop->text(), QStringLiteral("Stop 3 keys and block"));
+        QSignalSpy ready(dialog, &StopRunsDialog::receiptReady);
+        const QDateTime clicked = QDateTime::currentDateTimeUtc();
+        QTest::mouseClick(stop, Qt::LeftButton);
+        QVERIFY(ready.wait(30000));
+
+        const RevokeReceipt &receipt = dialog->receipt();
+        QVERIFY2(receipt.block.has_value(), "the stop created no block");
+        QCOMPARE(receipt.block->labelPrefix, QStringLiteral("lambda/runaway/"));
+        QCOMPARE(receipt.block->reason, QStringLiteral("runaway: 40 charges a minute"));
+        QVERIFY(receipt.block->endsAt >= clicked.addSecs(3600 - 60));
+        QVERIFY(receipt.block->endsAt <= clicked.addSecs(3600 + 60));
+        QCOMPARE(receipt.keys.size(), 3);
+
+        // On the server: the block, with who and why; every key revoked with the reason.
+        const QJsonArray blocks =
+            m_server->admin("GET", QStringLiteral("/v1/blocks")).json.value(u"data").toArray();
+        QCOMPARE(blocks.size(), 1);
+        const QJsonObject serverBlock = blocks.first().toObject();
+        QCOMPARE(serverBlock.value(u"label_prefix").toString(), QStringLiteral("lambda/runaway/"));
+        QCOMPARE(serverBlock.value(u"created_by").toObject().value(u"name").toString(),
+                 QStringLiteral("on-call"));
+        for (const QString &id : std::as_const(fleet)) {
+            const QJsonObject key = keyOnServer(id);
+            QCOMPARE(key.value(u"status").toString(), QStringLiteral("revoked"));
+            QCOMPARE(key.value(u"revoke_reason").toString(),
+                     QStringLiteral("runaway: 40 charges a minute"));
+        }
+        QCOMPARE(keyOnServer(bystander).value(u"status").toString(), QStringLiteral("active"));
+
+        // The agent keeps trying: its issuer's next key under the prefix is refused, and so is
+        // a call. The receipt counts both.
+        const test::HttpResult reissue = m_server->admin(
+            "POST", QStringLiteral("/v1/keys"), policy(QStringLiteral("lambda/runaway/run-4")));
+        QCOMPARE(reissue.status, 403);
+        QCOMPARE(reissue.json.value(u"code").toString(), QStringLiteral("prefix_blocked"));
+        QSignalSpy updated(dialog, &StopRunsDialog::receiptUpdated);
+        QTRY_VERIFY_WITH_TIMEOUT(dialog->receipt().block->refusedIssuances >= 1, 15000);
+        const QString text =
+            dialog->findChild<QPlainTextEdit *>(QStringLiteral("receiptPlainTextEdit"))
+                ->toPlainText();
+        QVERIFY2(text.contains(QStringLiteral("Blocked:  lambda/runaway/")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("Reason:   runaway: 40 charges a minute")),
+                 qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("0 call(s), 1 new key(s)")), qPrintable(text));
+        QVERIFY2(impact->text().contains(QStringLiteral("Prefix blocked until")),
+                 qPrintable(impact->text()));
+        if (const QString shots = screenshotDir(); !shots.isEmpty())
+            QVERIFY(dialog->grab().save(shots + QStringLiteral("/kill-switch-block.png")));
+        dialog->close();
+    }
+
+    // A key under an active block says so, in the table and in its details; the Blocks page
+    // lists the block with who, why and when it ends, and lifts it with a reason.
+    void blocksPageListsAndLifts()
+    {
+        const QJsonObject key = m_server->issueKey(policy(QStringLiteral("cron/slow/run-1")));
+        const QString keyId = key.value(QStringLiteral("key_id")).toString();
+        const test::HttpResult created = m_server->request(
+            "POST", QStringLiteral("/v1/blocks"),
+            QJsonDocument(
+                QJsonObject {{QStringLiteral("label_prefix"), QStringLiteral("cron/slow/")},
+                             {QStringLiteral("reason"), QStringLiteral("looping on 402")},
+                             {QStringLiteral("expires_in"), QStringLiteral("2h")}})
+                .toJson(QJsonDocument::Compact),
+            m_operatorKey);
+        QCOMPARE(created.status, 201);
+
+        m_window->showPage(MainWindow::Page::VaultKeys);
+        QTRY_VERIFY_WITH_TIMEOUT(tableHas(keyId), 20000);
+        VaultKeyTableModel *model = keysPage()->model();
+        const auto statusIndex = [&] {
+            return model->index(model->rowOfKey(keyId), VaultKeyTableModel::StatusColumn);
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(statusIndex().data().toString(), QStringLiteral("Blocked"),
+                                  20000);
+        QVERIFY2(statusIndex()
+                     .data(Qt::ToolTipRole)
+                     .toString()
+                     .startsWith(QStringLiteral("Blocked by prefix `cron/slow/` until ")),
+                 qPrintable(statusIndex().data(Qt::ToolTipRole).toString()));
+        keysPage()->showDetails(keyId);
+        auto *blockLine =
+            keysPage()->detailsPanel()->findChild<QLabel *>(QStringLiteral("keyDetailsBlockLabel"));
+        QVERIFY(blockLine);
+        QTRY_VERIFY(blockLine->isVisible());
+        QVERIFY2(
+            blockLine->text().startsWith(QStringLiteral("Blocked by prefix `cron/slow/` until ")),
+            qPrintable(blockLine->text()));
+        QVERIFY2(blockLine->text().endsWith(QStringLiteral(" — by on-call: looping on 402")),
+                 qPrintable(blockLine->text()));
+
+        // The Blocks page: both active blocks, newest first, with who and why.
+        m_window->showPage(MainWindow::Page::Blocks);
+        BlocksPage *page = m_window->blocksPage();
+        QTableView *table = page->table();
+        QTRY_COMPARE_WITH_TIMEOUT(table->model()->rowCount(), 2, 20000);
+        const auto cell = [&](int row, int column) {
+            return table->model()->index(row, column).data().toString();
+        };
+        QCOMPARE(cell(0, BlockListModel::PrefixColumn), QStringLiteral("cron/slow/"));
+        QCOMPARE(cell(0, BlockListModel::CreatedByColumn), QStringLiteral("on-call"));
+        QCOMPARE(cell(0, BlockListModel::ReasonColumn), QStringLiteral("looping on 402"));
+        QCOMPARE(cell(0, BlockListModel::VendorColumn), QStringLiteral("every vendor"));
+        QVERIFY(cell(0, BlockListModel::EndsColumn).contains(QStringLiteral("in ")));
+        QCOMPARE(cell(1, BlockListModel::PrefixColumn), QStringLiteral("lambda/runaway/"));
+        QCOMPARE(cell(1, BlockListModel::RefusedColumn), QStringLiteral("0 calls, 1 issuance"));
+        if (const QString shots = screenshotDir(); !shots.isEmpty())
+            QVERIFY(m_window->grab().save(shots + QStringLiteral("/blocks-page.png")));
+
+        // Lift, with a reason: the key is active again, in the table and the details.
+        table->selectRow(0);
+        auto *lift = page->findChild<QPushButton *>(QStringLiteral("liftBlockPushButton"));
+        QVERIFY(lift->isEnabled());
+        QTest::keyClicks(page->findChild<QLineEdit *>(QStringLiteral("liftReasonLineEdit")),
+                         QStringLiteral("fixed upstream"));
+        QTest::mouseClick(lift, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(table->model()->rowCount(), 1, 20000);
+        const QJsonArray all = m_server->admin("GET", QStringLiteral("/v1/blocks?status=all"))
+                                   .json.value(u"data")
+                                   .toArray();
+        bool lifted = false;
+        for (const QJsonValue &value : all) {
+            const QJsonObject b = value.toObject();
+            if (b.value(u"label_prefix").toString() != u"cron/slow/")
+                continue;
+            QCOMPARE(b.value(u"status").toString(), QStringLiteral("lifted"));
+            QCOMPARE(b.value(u"lift_reason").toString(), QStringLiteral("fixed upstream"));
+            QCOMPARE(b.value(u"lifted_by").toObject().value(u"name").toString(),
+                     QStringLiteral("on-call"));
+            lifted = true;
+        }
+        QVERIFY(lifted);
+        QTRY_COMPARE_WITH_TIMEOUT(statusIndex().data().toString(), QStringLiteral("Active"), 20000);
+        QVERIFY(!blockLine->isVisibleTo(keysPage()->detailsPanel()));
+    }
+
+    // One click revokes; the result line's "Add reason" sends the reason afterwards, which the
+    // server keeps on the key and audits; key details say who revoked it and why, and who
+    // issued it.
+    void revokeThenAddReason()
+    {
+        m_window->showPage(MainWindow::Page::VaultKeys);
+        const QString keyId = m_server->issueKey(policy(QStringLiteral("cron/report/run-7")))
+                                  .value(QStringLiteral("key_id"))
+                                  .toString();
+        QTRY_VERIFY_WITH_TIMEOUT(tableHas(keyId), 20000);
+        QSignalSpy revoked(keysPage()->model(), &VaultKeyTableModel::revokeSucceeded);
+        keysPage()->model()->revoke(keyId);
+        QVERIFY(revoked.wait(20000));
+        auto *result = keysPage()->findChild<MessageBanner *>(QStringLiteral("revokeResultBanner"));
+        QVERIFY(result->isVisible());
+        auto *addReason =
+            result->findChild<QPushButton *>(QStringLiteral("messageBannerActionPushButton"));
+        QVERIFY(addReason && addReason->isVisible());
+        QCOMPARE(addReason->text(), QStringLiteral("Add reason…"));
+        QTest::mouseClick(addReason, Qt::LeftButton);
+        auto *reason = keysPage()->findChild<QLineEdit *>(QStringLiteral("revokeReasonLineEdit"));
+        QVERIFY(reason && reason->isVisible());
+        QTest::keyClicks(reason, QStringLiteral("report job superseded"));
+        QTest::mouseClick(
+            keysPage()->findChild<QPushButton *>(QStringLiteral("saveRevokeReasonPushButton")),
+            Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!reason->isVisible(), 20000);
+        QVERIFY2(result->text().endsWith(QStringLiteral("reason saved")),
+                 qPrintable(result->text()));
+
+        // Kept on the key, and audited as the operator's.
+        const QJsonObject key = keyOnServer(keyId);
+        QCOMPARE(key.value(u"revoke_reason").toString(), QStringLiteral("report job superseded"));
+        bool audited = false;
+        for (const QJsonValue &row : adminRows(QStringLiteral("&key_id=") + keyId)) {
+            if (row.toObject().value(u"action").toString() == u"key.revoke_reason") {
+                QCOMPARE(row.toObject().value(u"reason").toString(),
+                         QStringLiteral("report job superseded"));
+                QCOMPARE(row.toObject().value(u"actor_name").toString(), QStringLiteral("on-call"));
+                audited = true;
+            }
+        }
+        QVERIFY(audited);
+        // A second reason does not replace the first.
+        m_server->request("DELETE", QStringLiteral("/v1/keys/%1?reason=other").arg(keyId), {},
+                          m_operatorKey);
+        QCOMPARE(keyOnServer(keyId).value(u"revoke_reason").toString(),
+                 QStringLiteral("report job superseded"));
+
+        keysPage()->showDetails(keyId);
+        KeyDetailsPanel *details = keysPage()->detailsPanel();
+        auto *revokedLine = details->findChild<QLabel *>(QStringLiteral("keyDetailsRevokedLabel"));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            revokedLine->text().endsWith(QStringLiteral(" by on-call — report job superseded")),
+            20000);
+        QVERIFY2(revokedLine->text().startsWith(QStringLiteral("Revoked ")),
+                 qPrintable(revokedLine->text()));
+        auto *issuedBy = details->findChild<QLabel *>(QStringLiteral("keyDetailsIssuedByLabel"));
+        QVERIFY(!issuedBy->text().isEmpty());
+        QCOMPARE(issuedBy->text(), key.value(u"issued_by").toObject().value(u"name").toString());
+    }
+};
+
+QTEST_MAIN(TestBrakesConsole)
+#include "tst_brakesconsole.moc"
