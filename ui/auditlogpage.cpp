@@ -39,18 +39,10 @@ namespace {
 
 // The verdicts of the contract, in the order a security lead looks for them.
 const char *const kVerdicts[] = {
-    "allowed",
-    "denied_cap",
-    "denied_endpoint",
-    "denied_scope",
-    "denied_revoked",
-    "denied_expired",
-    "denied_vendor",
-    "denied_invalid_key",
-    "denied_cost_unknown",
-    "denied_idempotency",
-    "upstream_error",
-    "replayed",
+    "allowed",         "denied_cap",         "denied_blocked",      "denied_rate",
+    "denied_endpoint", "denied_scope",       "denied_revoked",      "denied_expired",
+    "denied_vendor",   "denied_invalid_key", "denied_cost_unknown", "denied_idempotency",
+    "upstream_error",  "replayed",
 };
 
 } // namespace

@@ -7,6 +7,16 @@
         <translation>
             <numerusform>A key may live at most %n day.</numerusform><numerusform>A key may live at most %n days.</numerusform></translation>
     </message>
+    <message numerus="yes">
+        <source>; at most %n call(s) and %1 a minute</source>
+        <translation>
+            <numerusform>; at most %n call and %1 a minute</numerusform><numerusform>; at most %n calls and %1 a minute</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>; at most %n call(s) a minute</source>
+        <translation>
+            <numerusform>; at most %n call a minute</numerusform><numerusform>; at most %n calls a minute</numerusform></translation>
+    </message>
 </context>
 <context>
     <name>TimeFormatter</name>

@@ -8,20 +8,25 @@
 #include "client/keybrakeclient.h"
 #include "models/blocklistmodel.h"
 #include "models/consolesession.h"
+#include "models/keyauditmodel.h"
 #include "models/livefeed.h"
+#include "models/operationchecklistmodel.h"
 #include "models/vaultkeytablemodel.h"
 #include "resources/keybrakeresources.h"
 #include "testserver.h"
 #include "ui/blockspage.h"
 #include "ui/environmentband.h"
+#include "ui/issuekeydialog.h"
 #include "ui/keydetailspanel.h"
 #include "ui/mainwindow.h"
 #include "ui/messagebanner.h"
+#include "ui/onetimesecretdialog.h"
 #include "ui/stoprunsdialog.h"
 #include "ui/vaultkeyspage.h"
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDateTimeEdit>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLabel>
@@ -346,6 +351,92 @@ private Q_SLOTS:
         auto *issuedBy = details->findChild<QLabel *>(QStringLiteral("keyDetailsIssuedByLabel"));
         QVERIFY(!issuedBy->text().isEmpty());
         QCOMPARE(issuedBy->text(), key.value(u"issued_by").toObject().value(u"name").toString());
+    }
+
+    // The Issue Key form takes velocity limits and says them in the policy sentence; the cap is
+    // an empty required field (no grey "50.00" that is really 0) whose error leaves as soon as
+    // it is fixed; the greyed custom expiry shows the preset's expiry. The key's details show
+    // the limits, and its refused calls read in words.
+    void issueKeyFormWithVelocity()
+    {
+        m_window->showPage(MainWindow::Page::VaultKeys);
+        keysPage()->openIssueDialog();
+        auto *dialog = keysPage()->findChild<IssueKeyDialog *>();
+        QVERIFY(dialog);
+        QTRY_VERIFY_WITH_TIMEOUT(dialog->operations()->rowCount() > 0, 20000);
+        auto *vendor = dialog->findChild<QComboBox *>(QStringLiteral("vendorComboBox"));
+        vendor->setCurrentIndex(vendor->findData(QStringLiteral("stripe")));
+        for (int row = 0; row < dialog->operations()->rowCount(); ++row) {
+            const QModelIndex index = dialog->operations()->index(row);
+            if (index.data(OperationChecklistModel::NameRole).toString() == u"charges.create")
+                dialog->operations()->setData(index, Qt::Checked, Qt::CheckStateRole);
+        }
+        auto *cap = dialog->findChild<QLineEdit *>(QStringLiteral("dailyCapLineEdit"));
+        QVERIFY(cap->text().isEmpty());
+        QVERIFY2(!cap->placeholderText().contains(QStringLiteral("50")),
+                 "an empty cap must not look like $50");
+        auto *custom =
+            dialog->findChild<QDateTimeEdit *>(QStringLiteral("customExpiryDateTimeEdit"));
+        QVERIFY(!custom->isEnabled());
+        const qint64 off =
+            QDateTime::currentDateTimeUtc().addSecs(15 * 60).secsTo(custom->dateTime().toUTC());
+        QVERIFY2(qAbs(off) < 120, qPrintable(custom->dateTime().toString(Qt::ISODate)));
+
+        QTest::keyClicks(dialog->findChild<QLineEdit *>(QStringLiteral("runLabelLineEdit")),
+                         QStringLiteral("lambda/velocity/run-1"));
+        auto *calls = dialog->findChild<QLineEdit *>(QStringLiteral("maxCallsPerMinuteLineEdit"));
+        auto *usd = dialog->findChild<QLineEdit *>(QStringLiteral("maxUsdPerMinuteLineEdit"));
+        QVERIFY2(calls && usd, "the form has no velocity fields");
+        QTest::keyClicks(calls, QStringLiteral("0"));
+        dialog->submit();
+        QVERIFY(!dialog->fieldError(QStringLiteral("daily_usd_cap")).isEmpty());
+        QVERIFY(!dialog->fieldError(QStringLiteral("max_calls_per_minute")).isEmpty());
+        // Fixing a field takes its error away at once.
+        QTest::keyClicks(cap, QStringLiteral("25"));
+        QVERIFY(dialog->fieldError(QStringLiteral("daily_usd_cap")).isEmpty());
+        calls->clear();
+        QVERIFY(dialog->fieldError(QStringLiteral("max_calls_per_minute")).isEmpty());
+        QTest::keyClicks(calls, QStringLiteral("2"));
+        QTest::keyClicks(usd, QStringLiteral("5"));
+        QVERIFY2(dialog->summaryText().contains(
+                     QStringLiteral("; at most 2 calls and $5.00 a minute; expires")),
+                 qPrintable(dialog->summaryText()));
+        if (const QString shots = screenshotDir(); !shots.isEmpty())
+            QVERIFY(dialog->grab().save(shots + QStringLiteral("/issue-key-velocity.png")));
+
+        QSignalSpy issued(dialog, &IssueKeyDialog::keyIssued);
+        dialog->submit();
+        QVERIFY(issued.wait(20000));
+        const auto key = issued.first().at(0).value<client::IssuedKey>();
+        const QJsonObject onServer = keyOnServer(key.key.keyId);
+        QCOMPARE(onServer.value(u"max_calls_per_minute").toInt(), 2);
+        QCOMPARE(onServer.value(u"max_usd_per_minute").toDouble(), 5.0);
+        if (auto *secret = keysPage()->findChild<OneTimeSecretDialog *>())
+            secret->deleteLater(); // closing asks "without copying?" in a modal box
+
+        // Three calls in a minute: the third is refused, and reads so.
+        for (int i = 0; i < 3; ++i)
+            m_server->proxy("POST", QStringLiteral("/stripe/v1/charges"), test::stripeCharge(100),
+                            key.vaultKey);
+        QTRY_VERIFY_WITH_TIMEOUT(tableHas(key.key.keyId), 20000);
+        keysPage()->showDetails(key.key.keyId);
+        KeyDetailsPanel *details = keysPage()->detailsPanel();
+        QCOMPARE(details->findChild<QLabel *>(QStringLiteral("keyDetailsVelocityLabel"))->text(),
+                 QStringLiteral("at most 2 calls a minute; at most $5.00 a minute"));
+        const auto refusedInWords = [details] {
+            const QAbstractItemModel *calls = details->auditModel();
+            for (int row = 0; row < calls->rowCount(); ++row) {
+                for (int column = 0; column < calls->columnCount(); ++column) {
+                    if (calls->index(row, column)
+                            .data()
+                            .toString()
+                            .startsWith(QStringLiteral("Denied: too fast (velocity limit)")))
+                        return true;
+                }
+            }
+            return false;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(refusedInWords(), 20000);
     }
 };
 
