@@ -6,6 +6,7 @@
 //
 // With KEYBRAKE_SCREENSHOT_DIR set, the kill switch and the Blocks page are saved there.
 #include "client/keybrakeclient.h"
+#include "models/auditlogmodel.h"
 #include "models/blocklistmodel.h"
 #include "models/consolesession.h"
 #include "models/keyauditmodel.h"
@@ -14,6 +15,7 @@
 #include "models/vaultkeytablemodel.h"
 #include "resources/keybrakeresources.h"
 #include "testserver.h"
+#include "ui/auditlogpage.h"
 #include "ui/blockspage.h"
 #include "ui/environmentband.h"
 #include "ui/issuekeydialog.h"
@@ -437,6 +439,64 @@ private Q_SLOTS:
             return false;
         };
         QTRY_VERIFY_WITH_TIMEOUT(refusedInWords(), 20000);
+    }
+
+    // Who did what: the Audit Log's admin activity, in words, with who and why, filterable by
+    // the actor.
+    void adminActivityInTheAuditLog()
+    {
+        m_window->showPage(MainWindow::Page::AuditLog);
+        AuditLogPage *page = m_window->auditLogPage();
+        auto *kind = page->findChild<QComboBox *>(QStringLiteral("auditKindComboBox"));
+        QVERIFY2(kind, "the Audit Log has no admin activity");
+        kind->setCurrentIndex(kind->findText(QStringLiteral("Admin activity")));
+        Q_EMIT kind->activated(kind->currentIndex());
+        AuditLogModel *model = page->model();
+        const auto row = [model](const QString &what, const QString &reason) {
+            for (int r = 0; r < model->rowCount(); ++r) {
+                if (model->index(r, AuditLogModel::VerdictColumn).data().toString() == what
+                    && model->index(r, AuditLogModel::ReasonColumn).data().toString() == reason)
+                    return r;
+            }
+            return -1;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(
+            row(QStringLiteral("Blocked prefix"), QStringLiteral("runaway: 40 charges a minute"))
+                >= 0,
+            20000);
+        const int blocked =
+            row(QStringLiteral("Blocked prefix"), QStringLiteral("runaway: 40 charges a minute"));
+        QCOMPARE(model->index(blocked, AuditLogModel::ActorColumn).data().toString(),
+                 QStringLiteral("on-call"));
+        QVERIFY(row(QStringLiteral("Revoked key"), QStringLiteral("runaway: 40 charges a minute"))
+                >= 0);
+        QVERIFY(row(QStringLiteral("Lifted block"), QStringLiteral("fixed upstream")) >= 0);
+        QVERIFY(row(QStringLiteral("Gave revoke reason"), QStringLiteral("report job superseded"))
+                >= 0);
+        QVERIFY(row(QStringLiteral("Issued key"), QString()) >= 0);
+        for (int r = 0; r < model->rowCount(); ++r)
+            QVERIFY(model->entryAt(r)->kind == client::AuditKind::Admin);
+        if (const QString shots = screenshotDir(); !shots.isEmpty())
+            QVERIFY(m_window->grab().save(shots + QStringLiteral("/audit-admin-activity.png")));
+
+        // By actor: only the on-call key's rows (the test's own issues were by another key).
+        const int everyone = model->rowCount();
+        const QString onCall = m_session->whoAmI()->adminKeyId;
+        auto *actor = page->findChild<QLineEdit *>(QStringLiteral("auditActorLineEdit"));
+        QTest::keyClicks(actor, onCall);
+        QTest::keyClick(actor, Qt::Key_Return);
+        const auto onlyOnCall = [&] {
+            for (int r = 0; r < model->rowCount(); ++r) {
+                if (model->entryAt(r)->actor != onCall)
+                    return false;
+            }
+            return model->rowCount() > 0;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(onlyOnCall(), 20000);
+        QVERIFY(model->rowCount() < everyone);
+        QVERIFY(
+            row(QStringLiteral("Blocked prefix"), QStringLiteral("runaway: 40 charges a minute"))
+            >= 0);
     }
 };
 
