@@ -203,7 +203,8 @@ QVariant AuditLogModel::data(const QModelIndex &index, int role) const
             return data(index, Qt::DisplayRole);
         }
     case VerdictRole:
-        return entry.verdict;
+        // Admin rows have no verdict: "admin" gives them their own, neutral mark.
+        return entry.kind == client::AuditKind::Admin ? QStringLiteral("admin") : entry.verdict;
     case DeniedRole:
         return entry.isDenied();
     case EntryIdRole:

@@ -59,10 +59,12 @@ QString RevokeReceipt::toText(const TimeFormatter &time) const
     if (!reason.isEmpty())
         lines << tr("Reason:   %1").arg(reason);
     if (block) {
-        lines << tr("Blocked:  %1 (%2) %3 — new keys and calls under the prefix are refused")
-                     .arg(block->labelPrefix, block->id,
+        lines << tr("Blocked:  %1 %2 (%3)")
+                     .arg(block->labelPrefix,
                           block->endsAt.isValid() ? tr("until %1").arg(exact(block->endsAt))
-                                                  : tr("until lifted"));
+                                                  : tr("until lifted"),
+                          block->id);
+        lines << tr("          new keys and calls under the prefix are refused meanwhile");
         lines << tr("          refused since: %1 call(s), %2 new key(s)")
                      .arg(block->refusedCalls)
                      .arg(block->refusedIssuances)

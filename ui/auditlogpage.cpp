@@ -581,6 +581,12 @@ void AuditLogPage::applyFilters()
     // Both at once, then one load: the status change alone would load the old filter first.
     m_model->setStatusClass(currentStatus(), false);
     m_model->setQuery(currentQuery());
+    // Admin activity has no vendor call: its who and why come into view instead.
+    const bool admin = m_kind->currentData().toInt() == int(client::AuditQuery::Kind::Admin);
+    for (int column : {AuditLogModel::VendorColumn, AuditLogModel::OperationColumn,
+                       AuditLogModel::CostColumn, AuditLogModel::HttpStatusColumn,
+                       AuditLogModel::LatencyColumn, AuditLogModel::RequestIdColumn})
+        m_table->setColumnHidden(column, admin);
     if (!m_model->isLoading() && !m_model->hasLoaded())
         m_model->reload();
     updateState();

@@ -453,13 +453,13 @@ void StopRunsDialog::showReceipt()
         tr("Stopped %n key(s) at %1 %2.", nullptr, int(m_receiptData.keys.size()))
             .arg(time.clock(m_receiptData.revokedAt, true), time.zoneName())
         + QLatin1Char(' ')
-        + (block ? tr("Prefix blocked %1; refused since: %2 call(s), %3 new key(s).")
+        + (block ? tr("Prefix blocked %1; refused since: %2, %3.")
                        .arg(block->endsAt.isValid()
                                 ? tr("until %1 %2")
                                       .arg(time.clock(block->endsAt), time.zoneName(block->endsAt))
-                                : tr("until lifted"))
-                       .arg(block->refusedCalls)
-                       .arg(block->refusedIssuances)
+                                : tr("until lifted"),
+                            tr("%n call(s)", nullptr, int(block->refusedCalls)),
+                            tr("%n new key(s)", nullptr, int(block->refusedIssuances)))
                    + QLatin1Char(' ')
                  : QString())
         + (m_receiptData.auditRead

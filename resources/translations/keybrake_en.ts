@@ -281,6 +281,16 @@
         <translation>
             <numerusform>Stop %n key and block</numerusform><numerusform>Stop %n keys and block</numerusform></translation>
     </message>
+    <message numerus="yes">
+        <source>%n call(s)</source>
+        <translation>
+            <numerusform>%n call</numerusform><numerusform>%n calls</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n new key(s)</source>
+        <translation>
+            <numerusform>%n new key</numerusform><numerusform>%n new keys</numerusform></translation>
+    </message>
 </context>
 <context>
     <name>keybrake::VaultKeysPage</name>
