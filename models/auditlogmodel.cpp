@@ -119,7 +119,13 @@ QVariant AuditLogModel::data(const QModelIndex &index, int role) const
             // The log spans days: the date is part of every row, to the millisecond.
             return m_time.format(entry.ts, QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"));
         case VerdictColumn:
+            if (entry.kind == client::AuditKind::Admin)
+                return actionText(entry.action);
             return KeyAuditModel::verdictText(entry.verdict);
+        case ActorColumn:
+            return entry.actorName.isEmpty() ? entry.actor : entry.actorName;
+        case ReasonColumn:
+            return entry.reason;
         case KeyColumn:
             return entry.keyName.isEmpty() ? entry.keyId : entry.keyName;
         case RunLabelColumn:
@@ -147,6 +153,10 @@ QVariant AuditLogModel::data(const QModelIndex &index, int role) const
         switch (column) {
         case TimeColumn:
             return m_time.absolute(entry.ts);
+        case ActorColumn:
+            return entry.actor;
+        case ReasonColumn:
+            return entry.reason;
         case VerdictColumn:
             return entry.reason.isEmpty()
                 ? KeyAuditModel::verdictText(entry.verdict)
@@ -193,7 +203,8 @@ QVariant AuditLogModel::data(const QModelIndex &index, int role) const
             return data(index, Qt::DisplayRole);
         }
     case VerdictRole:
-        return entry.verdict;
+        // Admin rows have no verdict: "admin" gives them their own, neutral mark.
+        return entry.kind == client::AuditKind::Admin ? QStringLiteral("admin") : entry.verdict;
     case DeniedRole:
         return entry.isDenied();
     case EntryIdRole:
@@ -240,9 +251,30 @@ QVariant AuditLogModel::headerData(int section, Qt::Orientation orientation, int
         return tr("Latency");
     case RequestIdColumn:
         return tr("Request id");
+    case ActorColumn:
+        return tr("By");
+    case ReasonColumn:
+        return tr("Reason");
     default:
         return {};
     }
+}
+
+QString AuditLogModel::actionText(const QString &action)
+{
+    static const QHash<QString, const char *> words = {
+        {QStringLiteral("key.issued"), QT_TR_NOOP("Issued key")},
+        {QStringLiteral("key.revoked"), QT_TR_NOOP("Revoked key")},
+        {QStringLiteral("key.revoke_reason"), QT_TR_NOOP("Gave revoke reason")},
+        {QStringLiteral("admin_key.created"), QT_TR_NOOP("Created admin key")},
+        {QStringLiteral("admin_key.revoked"), QT_TR_NOOP("Revoked admin key")},
+        {QStringLiteral("block.created"), QT_TR_NOOP("Blocked prefix")},
+        {QStringLiteral("block.lifted"), QT_TR_NOOP("Lifted block")},
+        {QStringLiteral("velocity_default.set"), QT_TR_NOOP("Set velocity default")},
+        {QStringLiteral("velocity_default.deleted"), QT_TR_NOOP("Removed velocity default")},
+    };
+    const auto it = words.constFind(action);
+    return it == words.cend() ? action : tr(*it);
 }
 
 bool AuditLogModel::canFetchMore(const QModelIndex &parent) const
@@ -274,6 +306,8 @@ bool AuditLogModel::matches(const client::AuditQuery &query, const AuditEntry &e
     if (query.kind == Kind::Admin && entry.kind != client::AuditKind::Admin)
         return false;
     if (!query.keyId.isEmpty() && entry.keyId != query.keyId)
+        return false;
+    if (!query.actor.isEmpty() && entry.actor != query.actor)
         return false;
     if (!query.label.isEmpty() && entry.agentRunLabel != query.label)
         return false;

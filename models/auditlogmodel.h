@@ -53,6 +53,8 @@ public:
         HttpStatusColumn,
         LatencyColumn,
         RequestIdColumn,
+        ActorColumn, // admin rows: who (the admin key's name)
+        ReasonColumn, // the operator's reason (admin rows) or the refusal code (calls)
         ColumnCount
     };
     Q_ENUM(Column)
@@ -106,6 +108,8 @@ public:
     // row here; ignored otherwise (a refresh would list it where it belongs).
     bool addEntry(const client::AuditEntry &entry);
     // Whether GET /v1/audit with `query` lists `entry` (limit and cursor aside).
+    // "Revoked key", "Blocked prefix": an admin row's action in words.
+    static QString actionText(const QString &action);
     static bool matches(const client::AuditQuery &query, const client::AuditEntry &entry);
     // The server's filter and the console's Status filter together.
     bool accepts(const client::AuditEntry &entry) const;

@@ -2,6 +2,7 @@
 
 #include "client/keybrakeclient.h"
 #include "models/alertcenter.h"
+#include "models/blocklistmodel.h"
 #include "models/connectionmonitor.h"
 #include "models/livefeed.h"
 #include "models/runawaydetector.h"
@@ -24,7 +25,12 @@ ConsoleSession::ConsoleSession(const ServerProfile &profile, const QString &admi
     , m_runway(new RunwayTracker(this))
     , m_runaway(new RunawayDetector(this))
     , m_alerts(new AlertCenter(alertStateFile(profile), this))
+    , m_blocks(new BlockListModel(m_client, this))
 {
+    m_blocks->setConnectionMonitor(m_monitor);
+    m_blocks->setTimeFormatter(m_time);
+    connect(m_live, &LiveFeed::eventReceived, m_blocks, &BlockListModel::addEvent);
+    connect(m_monitor, &ConnectionMonitor::refreshDue, m_blocks, &BlockListModel::refresh);
     m_runaway->setClient(m_client);
     m_alerts->setTimeFormatter(m_time);
     connect(m_live, &LiveFeed::callReceived, m_runway, &RunwayTracker::addCall);
@@ -65,6 +71,7 @@ void ConsoleSession::start()
     loadCatalog();
     m_monitor->start();
     m_live->start();
+    m_blocks->refresh();
 }
 
 std::optional<AdminRole> ConsoleSession::role() const
@@ -92,6 +99,7 @@ void ConsoleSession::setTimeZoneDisplay(TimeZoneDisplay zone)
         return;
     m_time.setZone(zone);
     m_alerts->setTimeFormatter(m_time);
+    m_blocks->setTimeFormatter(m_time);
     Q_EMIT timeFormatterChanged(m_time);
 }
 

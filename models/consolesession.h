@@ -18,6 +18,7 @@ struct ApiError;
 namespace keybrake {
 
 class AlertCenter;
+class BlockListModel;
 class ConnectionMonitor;
 class LiveFeed;
 class RunawayDetector;
@@ -49,6 +50,8 @@ public:
     RunwayTracker *runway() const { return m_runway; }
     RunawayDetector *runaway() const { return m_runaway; }
     AlertCenter *alerts() const { return m_alerts; }
+    // The active prefix blocks, kept current from the live stream (keys table, details, Blocks).
+    BlockListModel *blocks() const { return m_blocks; }
     // Where the alert centre remembers what it notified (per profile), so a restart of the
     // console notifies nothing twice.
     static QString alertStateFile(const ServerProfile &profile);
@@ -88,6 +91,7 @@ private:
     RunwayTracker *m_runway;
     RunawayDetector *m_runaway;
     AlertCenter *m_alerts;
+    BlockListModel *m_blocks;
     std::optional<client::WhoAmI> m_whoAmI;
     client::VendorCatalog m_catalog;
     bool m_hasCatalog = false;

@@ -182,6 +182,8 @@ QString KeyAuditModel::verdictText(const QString &verdict)
         {QStringLiteral("denied_cost_unknown"), QT_TR_NOOP("Denied: cost unknown")},
         {QStringLiteral("denied_cap"), QT_TR_NOOP("Denied: cap reached")},
         {QStringLiteral("denied_idempotency"), QT_TR_NOOP("Denied: idempotency conflict")},
+        {QStringLiteral("denied_rate"), QT_TR_NOOP("Denied: too fast (velocity limit)")},
+        {QStringLiteral("denied_blocked"), QT_TR_NOOP("Denied: prefix blocked")},
         {QStringLiteral("upstream_error"), QT_TR_NOOP("Vendor error")},
     };
     const auto it = words.constFind(verdict);

@@ -60,7 +60,9 @@ QList<KeyPolicyDraft::FieldError> KeyPolicyDraft::validate(const client::VendorC
     if (!info)
         errors.append({QStringLiteral("vendor"), tr("Choose a vendor the server knows.")});
     if (dailyCap.micros() <= 0) {
-        errors.append({QStringLiteral("daily_usd_cap"), tr("The daily cap must be above $0.")});
+        errors.append({QStringLiteral("daily_usd_cap"),
+                       tr("Set a daily cap above $0: the most this key may spend per day, "
+                          "for example 50.00.")});
     } else if (catalog.maxDailyUsdCap.micros() > 0 && dailyCap > catalog.maxDailyUsdCap) {
         errors.append({QStringLiteral("daily_usd_cap"),
                        tr("The server allows at most %1 per day.")
@@ -89,6 +91,17 @@ QList<KeyPolicyDraft::FieldError> KeyPolicyDraft::validate(const client::VendorC
                 {QStringLiteral("expires_at"),
                  tr("A key may live at most %n day(s).", nullptr, int(maxSeconds / 86400))});
         }
+    }
+    if (maxCallsPerMinute && (*maxCallsPerMinute < 1 || *maxCallsPerMinute > 1'000'000)) {
+        errors.append({QStringLiteral("max_calls_per_minute"),
+                       tr("Calls a minute: a whole number from 1 to 1,000,000, or empty for no "
+                          "limit.")});
+    }
+    if (maxUsdPerMinute
+        && (maxUsdPerMinute->micros() <= 0 || maxUsdPerMinute->micros() > 1'000'000'000'000LL)) {
+        errors.append({QStringLiteral("max_usd_per_minute"),
+                       tr("Dollars a minute: above $0 and at most $1,000,000, or empty for no "
+                          "limit.")});
     }
     if (runLabel.trimmed().isEmpty()) {
         errors.append({QStringLiteral("agent_run_label"),
@@ -123,6 +136,8 @@ client::IssueKeyRequest KeyPolicyDraft::toRequest() const
     } else if (vendor == QLatin1String("resend")) {
         request.scope.resendFromDomains = scope.resendFromDomains;
     }
+    request.maxCallsPerMinute = maxCallsPerMinute;
+    request.maxUsdPerMinute = maxUsdPerMinute;
     request.idempotencyKey = idempotencyKey;
     return request;
 }
@@ -150,6 +165,13 @@ QString KeyPolicyDraft::summary(const TimeFormatter &time, const QString &spendT
         limits.append(tr("from %1").arg(request.scope.resendFromDomains.join(u", ")));
     if (!limits.isEmpty())
         sentence += tr("; only for %1").arg(limits.join(u"; "));
+    if (maxCallsPerMinute && maxUsdPerMinute)
+        sentence += tr("; at most %n call(s) and %1 a minute", nullptr, int(*maxCallsPerMinute))
+                        .arg(UsdText::display(*maxUsdPerMinute));
+    else if (maxCallsPerMinute)
+        sentence += tr("; at most %n call(s) a minute", nullptr, int(*maxCallsPerMinute));
+    else if (maxUsdPerMinute)
+        sentence += tr("; at most %1 a minute").arg(UsdText::display(*maxUsdPerMinute));
     const QDateTime expires = expiresAt(now);
     if (expires.isValid()) {
         const bool sameDay = (time.zone() == TimeZoneDisplay::Utc ? expires.toUTC().date()
@@ -213,6 +235,8 @@ KeyPolicyDraft KeyPolicyDraft::similarTo(const client::VaultKey &key,
     draft.runLabel = key.agentRunLabel;
     draft.name = key.name == key.agentRunLabel ? QString() : key.name;
     draft.scope = key.scope;
+    draft.maxCallsPerMinute = key.maxCallsPerMinute;
+    draft.maxUsdPerMinute = key.maxUsdPerMinute;
     return draft;
 }
 

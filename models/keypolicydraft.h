@@ -13,6 +13,8 @@
 #include <QStringList>
 #include <QUrl>
 
+#include <optional>
+
 namespace keybrake::client {
 struct VendorCatalog;
 }
@@ -50,6 +52,10 @@ public:
     QString runLabel;
     QString name;
     client::KeyScope scope;
+    // Velocity limits (sliding 60 s window): nullopt leaves the limit out (the server may apply
+    // its default for the label's prefix); a value of 0 is kept so validate() can refuse it.
+    std::optional<qint64> maxCallsPerMinute;
+    std::optional<Usd> maxUsdPerMinute;
     // One per opening of the form, sent as Idempotency-Key, so a double submission (or a retry
     // after a lost answer) gives back the same key instead of a second budget.
     QString idempotencyKey;

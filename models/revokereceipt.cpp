@@ -56,6 +56,23 @@ QString RevokeReceipt::toText(const TimeFormatter &time) const
     if (heldUsd > Usd())
         lines << tr("          (held: calls admitted before the revocation and still at the vendor "
                     "then; each is added below when it completes)");
+    if (!reason.isEmpty())
+        lines << tr("Reason:   %1").arg(reason);
+    if (block) {
+        lines << tr("Blocked:  %1 %2 (%3)")
+                     .arg(block->labelPrefix,
+                          block->endsAt.isValid() ? tr("until %1").arg(exact(block->endsAt))
+                                                  : tr("until lifted"),
+                          block->id);
+        lines << tr("          new keys and calls under the prefix are refused meanwhile");
+        lines << tr("          refused since: %1 call(s), %2 new key(s)")
+                     .arg(block->refusedCalls)
+                     .arg(block->refusedIssuances)
+                + (block->isActive() ? QString() : tr(" (block %1)").arg(block->status));
+    } else {
+        lines << tr("Blocked:  no — the prefix was not blocked; an agent that issues new keys "
+                    "under it is not stopped");
+    }
     lines << QString();
     // Columns lined up for a monospace font.
     qsizetype nameWidth = 0;
@@ -113,6 +130,16 @@ QByteArray RevokeReceipt::toCsv() const
                     {},
                     {},
                     {},
+                    {}});
+    if (block)
+        out += row({QStringLiteral("block"),
+                    block->id,
+                    reason,
+                    block->labelPrefix,
+                    block->endsAt.isValid() ? utc(block->endsAt) : QString(),
+                    {},
+                    {},
+                    QStringLiteral("blocked"),
                     {}});
     for (const client::AuditEntry &call : admitted)
         out += row({QStringLiteral("admitted_call"), call.keyId, call.keyName, call.agentRunLabel,

@@ -1,12 +1,15 @@
 #pragma once
 
 #include "client/auditentry.h"
+#include "client/prefixblock.h"
 #include "models/timeformatter.h"
 #include "usd.h"
 
 #include <QDateTime>
 #include <QList>
 #include <QString>
+
+#include <optional>
 
 namespace keybrake {
 
@@ -39,6 +42,10 @@ struct RevokeReceipt
     bool auditRead = false;
     QString auditError;
     int streamAdmitted = -1; // the same, as the live stream saw them (-1: no stream)
+    QString reason; // the operator's, empty when none was given
+    // The block created with the revoke, as last read (its refused counters grow while the
+    // agent keeps trying); nullopt when the stop did not block the prefix.
+    std::optional<client::PrefixBlock> block;
 
     // Whether the call got through before its key's revocation (and after the click).
     bool admittedBeforeRevoke(const client::AuditEntry &call) const;

@@ -1,6 +1,7 @@
 #include "models/vaultkeytablemodel.h"
 
 #include "client/keybrakeclient.h"
+#include "models/blocklistmodel.h"
 #include "models/connectionmonitor.h"
 #include "models/runawaydetector.h"
 #include "models/runwaytracker.h"
@@ -83,6 +84,17 @@ void VaultKeyTableModel::setLiveAnnotations(RunwayTracker *runway, RunawayDetect
                                     Qt::AccessibleTextRole, RunawayRole});
         });
     }
+}
+
+void VaultKeyTableModel::setBlockList(BlockListModel *blocks)
+{
+    m_blocks = blocks;
+    if (!blocks)
+        return;
+    connect(blocks, &BlockListModel::blocksChanged, this, [this] {
+        if (!m_rows.isEmpty())
+            Q_EMIT dataChanged(index(0, StatusColumn), index(int(m_rows.size()) - 1, StatusColumn));
+    });
 }
 
 void VaultKeyTableModel::setTimeFormatter(const TimeFormatter &formatter)
@@ -286,6 +298,16 @@ QVariant VaultKeyTableModel::toolTipData(const Row &row, int column) const
             tip = tr("Revoked at %1").arg(m_time.absolute(key.revokedAt));
         else if (key.status == KeyStatus::Expired)
             tip = tr("Expired at %1").arg(m_time.absolute(key.expiresAt));
+        if (key.revokedAt.isValid() && key.revokedBy.isValid())
+            tip += QLatin1Char(' ')
+                + tr("by %1").arg(key.revokedBy.name.isEmpty() ? key.revokedBy.adminKeyId
+                                                               : key.revokedBy.name);
+        if (!key.revokeReason.isEmpty())
+            tip += tr(" — %1").arg(key.revokeReason);
+        if (const client::PrefixBlock *block =
+                m_blocks ? m_blocks->blockFor(key.agentRunLabel, key.vendor) : nullptr;
+            block && !key.revokedAt.isValid())
+            tip = BlockListModel::describe(*block, m_time);
         if (row.revoke == RevokeState::Failed)
             tip += QLatin1Char('\n') + tr("Revoke failed: %1").arg(row.revokeMessage);
         return tip;
@@ -509,11 +531,18 @@ VaultKeyTableModel::DisplayStatus VaultKeyTableModel::displayStatusOf(const Vaul
     return DisplayStatus::Unknown;
 }
 
-VaultKeyTableModel::DisplayStatus VaultKeyTableModel::displayStatusOf(const Row &row)
+VaultKeyTableModel::DisplayStatus VaultKeyTableModel::displayStatusOf(const Row &row) const
 {
     if (row.revoke == RevokeState::Revoking)
         return DisplayStatus::Revoking;
-    return displayStatusOf(row.key);
+    const DisplayStatus status = displayStatusOf(row.key);
+    // A blocked key's calls are all refused, whatever its spend: that is what matters now.
+    if (m_blocks
+        && (status == DisplayStatus::Active || status == DisplayStatus::NearCap
+            || status == DisplayStatus::Capped)
+        && m_blocks->blockFor(row.key.agentRunLabel, row.key.vendor))
+        return DisplayStatus::Blocked;
+    return status;
 }
 
 QString VaultKeyTableModel::statusText(DisplayStatus status)
@@ -531,6 +560,8 @@ QString VaultKeyTableModel::statusText(DisplayStatus status)
         return tr("Revoked");
     case DisplayStatus::Expired:
         return tr("Expired");
+    case DisplayStatus::Blocked:
+        return tr("Blocked");
     case DisplayStatus::Unknown:
         break;
     }
@@ -929,6 +960,29 @@ void VaultKeyTableModel::revoke(const QString &keyId)
             m_monitor->reportFailure(error);
         Q_EMIT revokeFailed(keyId, error.message);
     });
+}
+
+void VaultKeyTableModel::addRevokeReason(const QString &keyId, const QString &reason)
+{
+    m_client->revokeKey(keyId, reason, this,
+                        [this, keyId, reason](const Result<client::RevokeResult> &result) {
+                            if (!result) {
+                                if (m_monitor)
+                                    m_monitor->reportFailure(result.error());
+                                Q_EMIT revokeReasonFinished(keyId, result.error().message);
+                                return;
+                            }
+                            if (m_monitor)
+                                m_monitor->reportSuccess();
+                            // The server keeps the first reason a key was given; the next refresh
+                            // shows which.
+                            if (const int row = rowOfKey(keyId);
+                                row >= 0 && m_rows[row].key.revokeReason.isEmpty()) {
+                                m_rows[row].key.revokeReason = reason;
+                                emitRowChanged(row);
+                            }
+                            Q_EMIT revokeReasonFinished(keyId, QString());
+                        });
 }
 
 void VaultKeyTableModel::revokeMany(const QStringList &keyIds)

@@ -21,6 +21,7 @@ struct KeyPage;
 
 namespace keybrake {
 
+class BlockListModel;
 class ConnectionMonitor;
 class RunawayDetector;
 class RunwayTracker;
@@ -86,6 +87,7 @@ public:
         Revoked,
         Expired,
         Unknown,
+        Blocked, // active or capped, but its run label is under an active prefix block
     };
     Q_ENUM(DisplayStatus)
 
@@ -117,6 +119,9 @@ public:
     // the reason beside the name, a tinted row). The model re-reads them when they change.
     void setLiveAnnotations(RunwayTracker *runway, RunawayDetector *runaway);
     void setTimeFormatter(const TimeFormatter &formatter);
+    // The active prefix blocks: a key under one shows "Blocked" with the block in its tooltip.
+    void setBlockList(BlockListModel *blocks);
+    BlockListModel *blockList() const { return m_blocks; }
     TimeFormatter timeFormatter() const { return m_time; }
     // Rows per page as the view scrolls (at most 1000, the server's limit).
     void setPageSize(int rows);
@@ -169,6 +174,9 @@ public Q_SLOTS:
     void reload();
     // One click, no dialog: revoking is the safe direction.
     void revoke(const QString &keyId);
+    // The reason of a revoke made without one ("Add reason" after a one-click revoke): the
+    // server keeps it on the key and audits it. revokeReasonFinished tells how it went.
+    void addRevokeReason(const QString &keyId, const QString &reason);
     // The Delete key on a multi-selection, after the page's one confirmation.
     void revokeMany(const QStringList &keyIds);
 
@@ -180,6 +188,7 @@ Q_SIGNALS:
     void revokeSucceeded(const QString &keyId, const QDateTime &revokedAt);
     void revokeFailed(const QString &keyId, const QString &message);
     void bulkRevokeFinished(int revoked, int failed, const QString &message);
+    void revokeReasonFinished(const QString &keyId, const QString &error);
     // The counts of heldNewKeys() and heldGoneKeys() changed.
     void heldChangesChanged();
 
@@ -194,7 +203,7 @@ private:
     QVariant displayData(const Row &row, int column) const;
     QVariant toolTipData(const Row &row, int column) const;
     QVariant rawData(const Row &row, int column) const;
-    static DisplayStatus displayStatusOf(const Row &row);
+    DisplayStatus displayStatusOf(const Row &row) const;
 
     client::KeyQuery pageQuery(const QString &cursor, int limit) const;
     void fetchPage();
@@ -216,6 +225,7 @@ private:
     QPointer<ConnectionMonitor> m_monitor;
     QPointer<RunwayTracker> m_runway;
     QPointer<RunawayDetector> m_runaway;
+    BlockListModel *m_blocks = nullptr; // the session's, which outlives the pages
     TimeFormatter m_time;
     client::KeyQuery m_query;
     int m_pageSize = 200;

@@ -39,18 +39,10 @@ namespace {
 
 // The verdicts of the contract, in the order a security lead looks for them.
 const char *const kVerdicts[] = {
-    "allowed",
-    "denied_cap",
-    "denied_endpoint",
-    "denied_scope",
-    "denied_revoked",
-    "denied_expired",
-    "denied_vendor",
-    "denied_invalid_key",
-    "denied_cost_unknown",
-    "denied_idempotency",
-    "upstream_error",
-    "replayed",
+    "allowed",         "denied_cap",         "denied_blocked",      "denied_rate",
+    "denied_endpoint", "denied_scope",       "denied_revoked",      "denied_expired",
+    "denied_vendor",   "denied_invalid_key", "denied_cost_unknown", "denied_idempotency",
+    "upstream_error",  "replayed",
 };
 
 } // namespace
@@ -337,6 +329,31 @@ void AuditLogPage::buildUi()
 
     auto *rangeRow = new QHBoxLayout;
     rangeRow->setSpacing(6);
+    // Who did what: admin activity (issue, revoke, block, lift, admin-key changes) is its own
+    // kind of row, with the actor and the reason.
+    m_kind = new QComboBox(this);
+    m_kind->setObjectName(QStringLiteral("auditKindComboBox"));
+    m_kind->setAccessibleName(tr("Kind of rows"));
+    m_kind->addItem(tr("Calls"), int(client::AuditQuery::Kind::Call));
+    m_kind->addItem(tr("Admin activity"), int(client::AuditQuery::Kind::Admin));
+    m_kind->addItem(tr("All"), int(client::AuditQuery::Kind::All));
+    auto *kindLabel = new QLabel(tr("Sho&w"), this);
+    kindLabel->setBuddy(m_kind);
+    rangeRow->addWidget(kindLabel);
+    rangeRow->addWidget(m_kind);
+    m_actor = new QLineEdit(this);
+    m_actor->setObjectName(QStringLiteral("auditActorLineEdit"));
+    m_actor->setAccessibleName(tr("Actor filter"));
+    m_actor->setPlaceholderText(tr("admin key id"));
+    m_actor->setToolTip(tr("Only the admin activity of this admin key (its id, as the By column's "
+                           "tooltip shows it)"));
+    m_actor->setClearButtonEnabled(true);
+    m_actor->setMaximumWidth(200);
+    auto *actorLabel = new QLabel(tr("&By"), this);
+    actorLabel->setBuddy(m_actor);
+    rangeRow->addWidget(actorLabel);
+    rangeRow->addWidget(m_actor);
+    rangeRow->addSpacing(12);
     m_range = new QComboBox(this);
     m_range->setObjectName(QStringLiteral("auditRangeComboBox"));
     m_range->setAccessibleName(tr("Time range"));
@@ -436,7 +453,9 @@ void AuditLogPage::buildUi()
         connect(edit, &QLineEdit::textEdited, m_debounce, qOverload<>(&QTimer::start));
         connect(edit, &QLineEdit::returnPressed, this, &AuditLogPage::applyFilters);
     }
-    for (QComboBox *combo : {m_labelMode, m_vendor, m_verdict, m_status})
+    connect(m_actor, &QLineEdit::returnPressed, this, &AuditLogPage::applyFilters);
+    connect(m_actor, &QLineEdit::textChanged, m_debounce, qOverload<>(&QTimer::start));
+    for (QComboBox *combo : {m_labelMode, m_vendor, m_verdict, m_status, m_kind})
         connect(combo, &QComboBox::activated, this, &AuditLogPage::applyFilters);
     connect(m_range, &QComboBox::activated, this, [this] {
         updateRangeEdits();
@@ -466,6 +485,8 @@ client::AuditQuery AuditLogPage::currentQuery() const
         query.label = label;
     query.vendor = m_vendor->currentData().toString();
     query.verdict = m_verdict->currentData().toString();
+    query.kind = client::AuditQuery::Kind(m_kind->currentData().toInt());
+    query.actor = m_actor->text().trimmed();
     const QDateTime now = QDateTime::currentDateTimeUtc();
     switch (Range(m_range->currentData().toInt())) {
     case Range::AnyTime:
@@ -546,6 +567,8 @@ void AuditLogPage::clearFilters()
     m_vendor->setCurrentIndex(0);
     m_verdict->setCurrentIndex(0);
     m_status->setCurrentIndex(0);
+    m_kind->setCurrentIndex(0);
+    m_actor->clear();
     m_range->setCurrentIndex(0);
     updateRangeEdits();
     applyFilters();
@@ -558,6 +581,12 @@ void AuditLogPage::applyFilters()
     // Both at once, then one load: the status change alone would load the old filter first.
     m_model->setStatusClass(currentStatus(), false);
     m_model->setQuery(currentQuery());
+    // Admin activity has no vendor call: its who and why come into view instead.
+    const bool admin = m_kind->currentData().toInt() == int(client::AuditQuery::Kind::Admin);
+    for (int column : {AuditLogModel::VendorColumn, AuditLogModel::OperationColumn,
+                       AuditLogModel::CostColumn, AuditLogModel::HttpStatusColumn,
+                       AuditLogModel::LatencyColumn, AuditLogModel::RequestIdColumn})
+        m_table->setColumnHidden(column, admin);
     if (!m_model->isLoading() && !m_model->hasLoaded())
         m_model->reload();
     updateState();

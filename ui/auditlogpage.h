@@ -113,6 +113,8 @@ private:
     QComboBox *m_vendor = nullptr;
     QComboBox *m_verdict = nullptr;
     QComboBox *m_status = nullptr;
+    QComboBox *m_kind = nullptr; // Calls / Admin activity / All
+    QLineEdit *m_actor = nullptr; // admin key id of the admin rows shown
     QComboBox *m_range = nullptr;
     QDateTimeEdit *m_since = nullptr;
     QDateTimeEdit *m_until = nullptr;

@@ -53,6 +53,9 @@ QString fieldKey(const QString &field)
         return QStringLiteral("scope");
     if (field == QLatin1String("expires_in") || field == QLatin1String("expires_at"))
         return QStringLiteral("expires");
+    if (field == QLatin1String("max_calls_per_minute")
+        || field == QLatin1String("max_usd_per_minute"))
+        return QStringLiteral("velocity");
     if (field.startsWith(QLatin1String("allowed_endpoints")))
         return QStringLiteral("allowed_endpoints");
     return field;
@@ -169,7 +172,8 @@ void IssueKeyDialog::buildUi()
     m_cap = new QLineEdit(capRow);
     m_cap->setObjectName(QStringLiteral("dailyCapLineEdit"));
     m_cap->setAccessibleName(tr("Daily cap in US dollars"));
-    m_cap->setPlaceholderText(QStringLiteral("50.00"));
+    // Required and empty at first: a grey "50.00" looked like a value that was not there.
+    m_cap->setPlaceholderText(tr("required"));
     m_cap->setAlignment(Qt::AlignRight);
     m_cap->setMaximumWidth(130);
     m_cap->setValidator(new QRegularExpressionValidator(
@@ -184,6 +188,40 @@ void IssueKeyDialog::buildUi()
     auto *capLabel = new QLabel(tr("&Daily cap:"), this);
     capLabel->setBuddy(m_cap);
     form->addRow(capLabel, withError(capRow, QStringLiteral("daily_usd_cap")));
+
+    // Velocity: the automatic brake of a runaway, no click needed.
+    auto *velocityRow = new QWidget(this);
+    auto *velocityLayout = new QHBoxLayout(velocityRow);
+    velocityLayout->setContentsMargins(0, 0, 0, 0);
+    m_maxCalls = new QLineEdit(velocityRow);
+    m_maxCalls->setObjectName(QStringLiteral("maxCallsPerMinuteLineEdit"));
+    m_maxCalls->setAccessibleName(tr("Most calls a minute"));
+    m_maxCalls->setPlaceholderText(tr("no limit"));
+    m_maxCalls->setAlignment(Qt::AlignRight);
+    m_maxCalls->setMaximumWidth(90);
+    m_maxCalls->setValidator(new QRegularExpressionValidator(
+        QRegularExpression(QStringLiteral("^[0-9]{0,7}$")), m_maxCalls));
+    m_maxUsd = new QLineEdit(velocityRow);
+    m_maxUsd->setObjectName(QStringLiteral("maxUsdPerMinuteLineEdit"));
+    m_maxUsd->setAccessibleName(tr("Most US dollars a minute"));
+    m_maxUsd->setPlaceholderText(tr("no limit"));
+    m_maxUsd->setAlignment(Qt::AlignRight);
+    m_maxUsd->setMaximumWidth(110);
+    m_maxUsd->setValidator(new QRegularExpressionValidator(
+        QRegularExpression(QStringLiteral("^[0-9]{0,7}(\\.[0-9]{0,6})?$")), m_maxUsd));
+    velocityLayout->addWidget(new QLabel(tr("at most"), velocityRow));
+    velocityLayout->addWidget(m_maxCalls);
+    velocityLayout->addWidget(new QLabel(tr("calls and $"), velocityRow));
+    velocityLayout->addWidget(m_maxUsd);
+    velocityLayout->addWidget(new QLabel(tr("a minute"), velocityRow));
+    velocityLayout->addStretch(1);
+    velocityRow->setToolTip(tr("Calls over either limit in any 60 seconds are refused (429), so a "
+                               "runaway is slowed with no one clicking. Empty: no limit of the "
+                               "key's own (the server's default for the label's prefix applies, "
+                               "if one is set)."));
+    auto *velocityLabel = new QLabel(tr("Ve&locity:"), this);
+    velocityLabel->setBuddy(m_maxCalls);
+    form->addRow(velocityLabel, withError(velocityRow, QStringLiteral("velocity")));
 
     auto *expiryBox = new QWidget(this);
     auto *expiryLayout = new QVBoxLayout(expiryBox);
@@ -341,6 +379,8 @@ void IssueKeyDialog::buildUi()
                         m_custom,
                         m_addCustom,
                         m_cap,
+                        m_maxCalls,
+                        m_maxUsd,
                         m_expiry->button(int(Preset::Minutes15)),
                         m_expiry->button(int(Preset::Hour1)),
                         m_expiry->button(int(Preset::Hours24)),
@@ -375,12 +415,34 @@ void IssueKeyDialog::buildUi()
     connect(m_custom, &QLineEdit::returnPressed, m_addCustom, &QPushButton::click);
     connect(m_expiry, &QButtonGroup::idClicked, this, [this](int id) {
         m_customExpiry->setEnabled(Preset(id) == Preset::Custom);
+        clearFieldError(QStringLiteral("expires"));
         updatePreview();
     });
-    for (QLineEdit *edit : {m_cap, m_label, m_name, m_stripeCustomers, m_stripeAccounts,
-                            m_twilioNumbers, m_resendDomains})
+    for (QLineEdit *edit : {m_cap, m_maxCalls, m_maxUsd, m_label, m_name, m_stripeCustomers,
+                            m_stripeAccounts, m_twilioNumbers, m_resendDomains})
         connect(edit, &QLineEdit::textChanged, this, &IssueKeyDialog::updatePreview);
-    connect(m_customExpiry, &QDateTimeEdit::dateTimeChanged, this, &IssueKeyDialog::updatePreview);
+    const QList<QPair<QLineEdit *, QString>> fieldOf = {
+        {m_cap, QStringLiteral("daily_usd_cap")},
+        {m_maxCalls, QStringLiteral("velocity")},
+        {m_maxUsd, QStringLiteral("velocity")},
+        {m_label, QStringLiteral("agent_run_label")},
+        {m_name, QStringLiteral("name")},
+        {m_stripeCustomers, QStringLiteral("scope")},
+        {m_stripeAccounts, QStringLiteral("scope")},
+        {m_twilioNumbers, QStringLiteral("scope")},
+        {m_resendDomains, QStringLiteral("scope")},
+    };
+    for (const auto &[edit, field] : fieldOf)
+        connect(edit, &QLineEdit::textChanged, this, [this, field] { clearFieldError(field); });
+    connect(m_operations, &OperationChecklistModel::checkedChanged, this,
+            [this] { clearFieldError(QStringLiteral("allowed_endpoints")); });
+    connect(m_vendor, &QComboBox::currentIndexChanged, this,
+            [this] { clearFieldError(QStringLiteral("vendor")); });
+    connect(m_customExpiry, &QDateTimeEdit::dateTimeChanged, this, [this] {
+        if (m_customExpiry->isEnabled())
+            clearFieldError(QStringLiteral("expires"));
+        updatePreview();
+    });
     connect(copyCurl, &QToolButton::clicked, this,
             [this] { QGuiApplication::clipboard()->setText(m_curl->toPlainText()); });
 }
@@ -425,6 +487,11 @@ void IssueKeyDialog::loadDraft(const KeyPolicyDraft &draft)
     m_customExpiry->setEnabled(draft.expiry == Preset::Custom);
     m_label->setText(draft.runLabel);
     m_name->setText(draft.name);
+    m_maxCalls->setText(draft.maxCallsPerMinute ? QString::number(*draft.maxCallsPerMinute)
+                                                : QString());
+    m_maxUsd->setText(draft.maxUsdPerMinute
+                          ? QString::fromStdString(draft.maxUsdPerMinute->toDecimal())
+                          : QString());
     m_stripeCustomers->setText(draft.scope.stripeCustomers.join(u", "));
     m_stripeAccounts->setText(draft.scope.stripeAccounts.join(u", "));
     m_twilioNumbers->setText(draft.scope.twilioFromNumbers.join(u", "));
@@ -467,6 +534,10 @@ KeyPolicyDraft IssueKeyDialog::draft() const
     draft.scope.stripeAccounts = splitList(m_stripeAccounts->text());
     draft.scope.twilioFromNumbers = splitList(m_twilioNumbers->text());
     draft.scope.resendFromDomains = splitList(m_resendDomains->text());
+    if (const QString calls = m_maxCalls->text().trimmed(); !calls.isEmpty())
+        draft.maxCallsPerMinute = calls.toLongLong();
+    if (const QString usd = m_maxUsd->text().trimmed(); !usd.isEmpty())
+        draft.maxUsdPerMinute = Usd::fromDecimal(usd.toStdString()).value_or(Usd());
     draft.idempotencyKey = m_idempotencyKey;
     return draft;
 }
@@ -485,11 +556,27 @@ QString IssueKeyDialog::summaryText() const
 void IssueKeyDialog::updatePreview()
 {
     const KeyPolicyDraft current = draft();
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    // The greyed custom expiry shows when a preset would expire the key, not an unrelated
+    // time; choosing Custom starts from there.
+    if (current.expiry != Preset::Custom) {
+        const QSignalBlocker block(m_customExpiry);
+        const QDateTime expires = current.expiresAt(now);
+        m_customExpiry->setDateTime(m_customExpiry->timeSpec() == Qt::UTC ? expires
+                                                                          : expires.toLocalTime());
+    }
     const QString zone = m_session->whoAmI() ? m_session->whoAmI()->spendTimezone : QString();
     m_summary->setText(
         current.summary(m_session->timeFormatter(), zone, QDateTime::currentDateTimeUtc()));
     m_json->setPlainText(QString::fromUtf8(current.jsonPreview()));
     m_curl->setPlainText(current.curlCommand(m_session->profile().url));
+}
+
+void IssueKeyDialog::clearFieldError(const QString &field)
+{
+    if (QLabel *label = m_errors.value(fieldKey(field)))
+        label->hide();
+    m_generalError->hide();
 }
 
 void IssueKeyDialog::clearErrors()

@@ -61,6 +61,9 @@ private:
     void onVendorChanged();
     void updatePreview();
     void clearErrors();
+    // A field's error goes away as soon as the field changes (issue 13: a fixed field still
+    // showed its old error).
+    void clearFieldError(const QString &field);
     void showFieldError(const QString &field, const QString &message);
     void setBusy(bool busy);
     QLabel *errorLabel(const QString &field);
@@ -77,6 +80,8 @@ private:
     QPushButton *m_addCustom = nullptr;
     QLineEdit *m_cap = nullptr;
     QLabel *m_capHint = nullptr;
+    QLineEdit *m_maxCalls = nullptr; // velocity: calls a minute, empty for none
+    QLineEdit *m_maxUsd = nullptr; // velocity: dollars a minute, empty for none
     QButtonGroup *m_expiry = nullptr;
     QDateTimeEdit *m_customExpiry = nullptr;
     QLineEdit *m_label = nullptr;

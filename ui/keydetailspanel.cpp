@@ -1,6 +1,7 @@
 #include "ui/keydetailspanel.h"
 
 #include "client/adminrole.h"
+#include "models/blocklistmodel.h"
 #include "models/connectionmonitor.h"
 #include "models/consolesession.h"
 #include "models/keyauditmodel.h"
@@ -67,6 +68,21 @@ KeyDetailsPanel::KeyDetailsPanel(ConsoleSession *session, VaultKeyTableModel *ke
     m_status->setObjectName(QStringLiteral("keyDetailsStatusLabel"));
     m_status->setTextFormat(Qt::RichText);
     layout->addWidget(m_status);
+    // Why the key's calls are refused, or who stopped it and why: the first thing asked.
+    for (QLabel **line : {&m_block, &m_revoked}) {
+        *line = new QLabel(this);
+        (*line)->setWordWrap(true);
+        (*line)->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        (*line)->hide();
+        layout->addWidget(*line);
+    }
+    m_block->setObjectName(QStringLiteral("keyDetailsBlockLabel"));
+    m_revoked->setObjectName(QStringLiteral("keyDetailsRevokedLabel"));
+    {
+        QPalette p = m_block->palette();
+        p.setColor(QPalette::WindowText, ConsoleColors::danger(palette()));
+        m_block->setPalette(p);
+    }
 
     auto *idRow = new QHBoxLayout;
     m_keyIdLabel = new QLabel(this);
@@ -113,7 +129,9 @@ KeyDetailsPanel::KeyDetailsPanel(ConsoleSession *session, VaultKeyTableModel *ke
     m_label->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_operations = addField(form, tr("May call"), QStringLiteral("keyDetailsOperationsLabel"));
     m_scope = addField(form, tr("Scope"), QStringLiteral("keyDetailsScopeLabel"));
+    m_velocity = addField(form, tr("Velocity"), QStringLiteral("keyDetailsVelocityLabel"));
     m_created = addField(form, tr("Issued"), QStringLiteral("keyDetailsCreatedLabel"));
+    m_issuedBy = addField(form, tr("Issued by"), QStringLiteral("keyDetailsIssuedByLabel"));
     m_expires = addField(form, tr("Expires"), QStringLiteral("keyDetailsExpiresLabel"));
     m_calls = addField(form, tr("Calls today"), QStringLiteral("keyDetailsCallsLabel"));
     layout->addLayout(form);
@@ -172,6 +190,8 @@ KeyDetailsPanel::KeyDetailsPanel(ConsoleSession *session, VaultKeyTableModel *ke
             });
     connect(m_keys, &QAbstractItemModel::rowsRemoved, this, &KeyDetailsPanel::updateFromModel);
     connect(m_keys, &QAbstractItemModel::modelReset, this, &KeyDetailsPanel::updateFromModel);
+    connect(session->blocks(), &BlockListModel::blocksChanged, this,
+            &KeyDetailsPanel::updateFromModel);
     connect(session->monitor(), &ConnectionMonitor::refreshDue, this, [this] {
         if (isVisible())
             m_audit->refresh();
@@ -258,6 +278,10 @@ void KeyDetailsPanel::updateFromModel()
         tone = ConsoleColors::warning(palette());
         shape = QStringLiteral("◌");
         break;
+    case VaultKeyTableModel::DisplayStatus::Blocked:
+        tone = ConsoleColors::danger(palette());
+        shape = QStringLiteral("⛔");
+        break;
     case VaultKeyTableModel::DisplayStatus::Revoked:
         tone = ConsoleColors::muted(palette());
         shape = QStringLiteral("■");
@@ -304,6 +328,32 @@ void KeyDetailsPanel::updateFromModel()
         scope.append(tr("from domains: %1").arg(key->scope.resendFromDomains.join(u", ")));
     m_scope->setText(scope.isEmpty() ? tr("no restriction") : scope.join(QLatin1Char('\n')));
     m_created->setText(time.absolute(key->createdAt));
+    const auto who = [](const client::AdminRef &ref) {
+        return ref.name.isEmpty() ? ref.adminKeyId : ref.name;
+    };
+    m_issuedBy->setText(key->issuedBy.isValid() ? who(key->issuedBy) : tr("not recorded"));
+    m_issuedBy->setToolTip(key->issuedBy.adminKeyId);
+    QStringList velocity;
+    if (key->maxCallsPerMinute)
+        velocity.append(tr("at most %n call(s) a minute", nullptr, int(*key->maxCallsPerMinute)));
+    if (key->maxUsdPerMinute)
+        velocity.append(tr("at most %1 a minute").arg(UsdText::display(*key->maxUsdPerMinute)));
+    m_velocity->setText(velocity.isEmpty() ? tr("no limit (only the daily cap)")
+                                           : velocity.join(tr("; ")));
+    const client::PrefixBlock *block = key->revokedAt.isValid()
+        ? nullptr
+        : m_session->blocks()->blockFor(key->agentRunLabel, key->vendor);
+    m_block->setVisible(block);
+    m_block->setText(block ? BlockListModel::describe(*block, time) : QString());
+    m_revoked->setVisible(key->revokedAt.isValid());
+    if (key->revokedAt.isValid()) {
+        QString text = tr("Revoked %1 %2").arg(time.clock(key->revokedAt, true), time.zoneName());
+        if (key->revokedBy.isValid())
+            text += QLatin1Char(' ') + tr("by %1").arg(who(key->revokedBy));
+        text += key->revokeReason.isEmpty() ? tr(" — no reason given")
+                                            : tr(" — %1").arg(key->revokeReason);
+        m_revoked->setText(text);
+    }
     m_expires->setText(
         tr("%1 (%2)").arg(time.absolute(key->expiresAt), time.relative(key->expiresAt, now)));
     m_calls->setText(key->lastCallAt.isValid() ? tr("%1, %2 blocked; last at %3")

@@ -53,7 +53,11 @@ private:
     QLabel *m_vendor;
     QLabel *m_operations;
     QLabel *m_scope;
+    QLabel *m_block; // "Blocked by prefix … until … — by on-call: reason", hidden when none
+    QLabel *m_revoked; // "Revoked 11:42:27 by on-call — reason", hidden while not revoked
+    QLabel *m_velocity;
     QLabel *m_created;
+    QLabel *m_issuedBy;
     QLabel *m_expires;
     QLabel *m_calls;
     QTableView *m_callsView;

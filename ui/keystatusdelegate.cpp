@@ -61,6 +61,18 @@ void KeyStatusDelegate::paintShape(QPainter *painter, const QRectF &box, int dis
         painter->setBrush(Qt::NoBrush);
         painter->drawEllipse(r.adjusted(1.5, 1.5, -1.5, -1.5));
         break;
+    case Status::Blocked: {
+        // A "no entry" sign: a red disc with a white bar.
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(ConsoleColors::danger(palette));
+        const QRectF disc = r.adjusted(0.5, 0.5, -0.5, -0.5);
+        painter->drawEllipse(disc);
+        painter->setBrush(palette.color(QPalette::Base));
+        const qreal h = disc.height() / 5.0;
+        painter->drawRect(QRectF(disc.left() + disc.width() * 0.2, disc.center().y() - h / 2,
+                                 disc.width() * 0.6, h));
+        break;
+    }
     case Status::Unknown:
         painter->setPen(ConsoleColors::muted(palette));
         painter->drawText(r, Qt::AlignCenter, QStringLiteral("?"));
@@ -91,7 +103,7 @@ void KeyStatusDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opt
     QColor color = option.palette.color(selected ? QPalette::HighlightedText : QPalette::Text);
     if (!selected && (Status(status) == Status::Revoked || Status(status) == Status::Expired))
         color = ConsoleColors::muted(option.palette);
-    else if (!selected && Status(status) == Status::Capped)
+    else if (!selected && (Status(status) == Status::Capped || Status(status) == Status::Blocked))
         color = ConsoleColors::danger(option.palette);
     painter->setPen(color);
     QFont font = option.font;

@@ -6,6 +6,7 @@
 #include "ui/adminkeyspage.h"
 #include "ui/alertbell.h"
 #include "ui/auditlogpage.h"
+#include "ui/blockspage.h"
 #include "ui/connectionstatuslabel.h"
 #include "ui/consolecolors.h"
 #include "ui/environmentband.h"
@@ -50,6 +51,7 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
     , m_auditLog(new AuditLogPage(session, m_pages))
     , m_reports(new ReportsPage(session, m_pages))
     , m_adminKeys(new AdminKeysPage(session, m_pages))
+    , m_blocks(new BlocksPage(session, m_pages))
 {
     setObjectName(QStringLiteral("mainWindow"));
     // Wide enough for every default column of the key table beside the navigation, where the
@@ -88,6 +90,7 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
         {QStringLiteral("audit-log"), tr("Audit Log")},
         {QStringLiteral("reports"), tr("Reports")},
         {QStringLiteral("lock"), tr("Admin Keys")},
+        {QStringLiteral("stop-runs"), tr("Blocks")},
     };
     for (int i = 0; i < pages.size(); ++i) {
         auto *item = new QListWidgetItem(ThemedIcon::icon(pages.at(i).first), pages.at(i).second,
@@ -117,6 +120,7 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
     m_pages->addWidget(m_auditLog);
     m_pages->addWidget(m_reports);
     m_pages->addWidget(m_adminKeys);
+    m_pages->addWidget(m_blocks);
     body->addWidget(m_pages, 1);
     outer->addLayout(body, 1);
     setCentralWidget(central);

@@ -17,6 +17,7 @@ namespace keybrake {
 class AlertBell;
 class AdminKeysPage;
 class AuditLogPage;
+class BlocksPage;
 class ConnectionStatusLabel;
 class ConsoleSession;
 class EnvironmentBand;
@@ -41,6 +42,7 @@ public:
         AuditLog,
         Reports,
         AdminKeys, // admin role only
+        Blocks, // active prefix blocks
     };
     Q_ENUM(Page)
 
@@ -64,6 +66,7 @@ public:
     AuditLogPage *auditLogPage() const { return m_auditLog; }
     ReportsPage *reportsPage() const { return m_reports; }
     AdminKeysPage *adminKeysPage() const { return m_adminKeys; }
+    BlocksPage *blocksPage() const { return m_blocks; }
     EnvironmentBand *environmentBand() const { return m_band; }
     ConnectionStatusLabel *connectionStatus() const { return m_connection; }
     AlertBell *alertBell() const { return m_bell; }
@@ -102,6 +105,7 @@ private:
     AuditLogPage *m_auditLog;
     ReportsPage *m_reports;
     AdminKeysPage *m_adminKeys;
+    BlocksPage *m_blocks;
     QLabel *m_summary = nullptr;
     ConnectionStatusLabel *m_connection = nullptr;
     QLabel *m_role = nullptr;

@@ -10,12 +10,14 @@
 #include "ui/consolecolors.h"
 #include "ui/themedicon.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFile>
 #include <QFileDialog>
 #include <QFontDatabase>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -32,6 +34,9 @@ StopRunsDialog::StopRunsDialog(ConsoleSession *session, QWidget *parent)
     , m_session(session)
     , m_prefix(new QLineEdit(this))
     , m_vendor(new QComboBox(this))
+    , m_block(new QCheckBox(this))
+    , m_blockFor(new QComboBox(this))
+    , m_reason(new QLineEdit(this))
     , m_preview(new QPushButton(tr("Preview"), this))
     , m_impact(new QLabel(this))
     , m_confirmLabel(new QLabel(this))
@@ -46,7 +51,9 @@ StopRunsDialog::StopRunsDialog(ConsoleSession *session, QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(18, 16, 18, 14);
     auto *intro = new QLabel(tr("Revoke every active vault key whose run label starts with a "
-                                "prefix. Their next calls get 401."),
+                                "prefix: their next calls get 401. Blocking the prefix too stops "
+                                "an agent that issues itself new keys: its new keys and their "
+                                "calls are refused (403) for as long as the block lasts."),
                              this);
     intro->setWordWrap(true);
     layout->addWidget(intro);
@@ -66,6 +73,34 @@ StopRunsDialog::StopRunsDialog(ConsoleSession *session, QWidget *parent)
     auto *vendorLabel = new QLabel(tr("&Vendor:"), this);
     vendorLabel->setBuddy(m_vendor);
     form->addRow(vendorLabel, m_vendor);
+    // Blocking is the default: revoking alone did not stop an agent that re-issues keys.
+    auto *blockRow = new QHBoxLayout;
+    m_block->setObjectName(QStringLiteral("blockPrefixCheckBox"));
+    m_block->setText(tr("Also refuse &new keys and calls under this prefix for"));
+    m_block->setChecked(true);
+    m_block->setToolTip(tr("Creates a prefix block with the revoke: the agent's issuer cannot "
+                           "mint a replacement key under the prefix, and no call under it is "
+                           "admitted, until the block ends or is lifted (Blocks page)."));
+    m_blockFor->setObjectName(QStringLiteral("blockDurationComboBox"));
+    m_blockFor->setAccessibleName(tr("Block duration"));
+    m_blockFor->addItem(tr("15 min"), 15 * 60);
+    m_blockFor->addItem(tr("1 h"), 3600);
+    m_blockFor->addItem(tr("4 h"), 4 * 3600);
+    m_blockFor->addItem(tr("24 h"), 24 * 3600);
+    m_blockFor->addItem(tr("until lifted"), 0);
+    m_blockFor->setCurrentIndex(1);
+    blockRow->addWidget(m_block);
+    blockRow->addWidget(m_blockFor);
+    blockRow->addStretch(1);
+    form->addRow(QString(), blockRow);
+    m_reason->setObjectName(QStringLiteral("stopReasonLineEdit"));
+    m_reason->setAccessibleName(tr("Reason"));
+    m_reason->setMaxLength(500);
+    m_reason->setPlaceholderText(tr("optional, e.g. \u201crunaway: 40 charges a minute\u201d — "
+                                    "kept on each key, the block and the audit log"));
+    auto *reasonLabel = new QLabel(tr("&Reason:"), this);
+    reasonLabel->setBuddy(m_reason);
+    form->addRow(reasonLabel, m_reason);
     layout->addLayout(form);
     m_preview->setObjectName(QStringLiteral("previewPushButton"));
     m_preview->setAutoDefault(false);
@@ -119,6 +154,10 @@ StopRunsDialog::StopRunsDialog(ConsoleSession *session, QWidget *parent)
         updateButtons();
     });
     connect(m_confirm, &QLineEdit::textChanged, this, &StopRunsDialog::updateButtons);
+    connect(m_block, &QCheckBox::toggled, m_blockFor, &QWidget::setEnabled);
+    connect(m_block, &QCheckBox::toggled, this, &StopRunsDialog::updateButtons);
+    m_blockPoll.setInterval(2000);
+    connect(&m_blockPoll, &QTimer::timeout, this, &StopRunsDialog::readBlock);
     connect(m_prefix, &QLineEdit::returnPressed, this, &StopRunsDialog::preview);
     connect(m_preview, &QPushButton::clicked, this, &StopRunsDialog::preview);
     connect(m_stop, &QPushButton::clicked, this, &StopRunsDialog::stop);
@@ -197,6 +236,35 @@ StopRunsDialog::~StopRunsDialog()
 {
     if (m_request)
         m_request->cancel();
+    if (m_blockRequest)
+        m_blockRequest->cancel();
+}
+
+std::chrono::seconds StopRunsDialog::blockDuration() const
+{
+    return std::chrono::seconds(m_blockFor->currentData().toInt());
+}
+
+void StopRunsDialog::readBlock()
+{
+    if (!m_receiptData.block || m_blockRequest)
+        return;
+    // Every block, ended ones too: the receipt keeps counting until the dialog closes.
+    m_blockRequest = m_session->client()->blocks(
+        true, this, [this](const client::Result<QList<client::PrefixBlock>> &result) {
+            m_blockRequest.clear();
+            if (!result || !m_receiptData.block)
+                return;
+            for (const client::PrefixBlock &block : *result) {
+                if (block.id != m_receiptData.block->id || block == *m_receiptData.block)
+                    continue;
+                m_receiptData.block = block;
+                if (m_hasReceipt) {
+                    showReceipt();
+                    Q_EMIT receiptUpdated();
+                }
+            }
+        });
 }
 
 void StopRunsDialog::updateButtons()
@@ -206,8 +274,11 @@ void StopRunsDialog::updateButtons()
     const bool confirmed = !m_confirm->isVisible() || m_confirm->text().trimmed() == prefix;
     m_stop->setEnabled(!m_request && m_previewCount > 0 && prefix == m_previewedPrefix && confirmed
                        && m_session->allows(client::AdminRole::Operator));
-    m_stop->setText(m_previewCount > 0 ? tr("Stop %n key(s)", nullptr, int(m_previewCount))
-                                       : tr("Stop runs"));
+    const bool block = m_block->isChecked();
+    m_stop->setText(m_previewCount > 0
+                        ? (block ? tr("Stop %n key(s) and block", nullptr, int(m_previewCount))
+                                 : tr("Stop %n key(s)", nullptr, int(m_previewCount)))
+                        : tr("Stop runs"));
     // A greyed Stop must say why (issue 13: "Stop 1 key" before the confirmation did nothing,
     // silently).
     QString why;
@@ -272,6 +343,8 @@ void StopRunsDialog::stop()
     m_receiptData.prefix = prefix;
     m_receiptData.vendor = m_vendor->currentData().toString();
     m_receiptData.clickedAt = QDateTime::currentDateTimeUtc();
+    m_receiptData.reason = m_reason->text().trimmed();
+    m_blockPoll.stop();
     m_streamRevokedAt.clear();
     m_revokedKeyNames.clear();
     m_streamCalls.clear();
@@ -279,9 +352,18 @@ void StopRunsDialog::stop()
     m_streamWaitExpired = false;
     m_revoking = true;
     m_receipt->clear();
+    client::BulkRevokeRequest request =
+        client::BulkRevokeRequest::byLabelPrefix(prefix, m_receiptData.vendor);
+    request.reason = m_receiptData.reason;
+    if (m_block->isChecked()) {
+        request.block = true;
+        request.blockExpiresIn = blockDuration();
+        // The server wants a reason for a block; the operator's if given, else what happened.
+        if (request.reason.isEmpty())
+            request.reason = tr("Stop runs from the console (no reason given)");
+    }
     m_request = m_session->client()->revokeKeys(
-        client::BulkRevokeRequest::byLabelPrefix(prefix, m_receiptData.vendor), this,
-        [this](const client::Result<client::BulkRevokeResult> &result) {
+        request, this, [this](const client::Result<client::BulkRevokeResult> &result) {
             // The request object outlives its callback briefly; it is done all the same.
             m_request.clear();
             if (!result) {
@@ -293,6 +375,9 @@ void StopRunsDialog::stop()
             const TimeFormatter time = m_session->timeFormatter();
             m_receiptData.revokedAt = result->revokedAt;
             m_receiptData.heldUsd = result->heldUsd;
+            m_receiptData.block = result->block;
+            if (result->block)
+                m_blockPoll.start();
             for (const QString &keyId : result->keyIds)
                 m_receiptData.keys.append({keyId, {}, {}, result->revokedAt});
             m_impact->setText(tr("Stopped %n key(s) at %1 %2.", nullptr, int(result->revoked))
@@ -363,10 +448,20 @@ void StopRunsDialog::showReceipt()
               [](const auto &a, const auto &b) { return a.id.toLongLong() < b.id.toLongLong(); });
     const TimeFormatter time = m_session->timeFormatter();
     m_receipt->setPlainText(m_receiptData.toText(time));
+    const client::PrefixBlock *block = m_receiptData.block ? &*m_receiptData.block : nullptr;
     m_impact->setText(
         tr("Stopped %n key(s) at %1 %2.", nullptr, int(m_receiptData.keys.size()))
             .arg(time.clock(m_receiptData.revokedAt, true), time.zoneName())
         + QLatin1Char(' ')
+        + (block ? tr("Prefix blocked %1; refused since: %2, %3.")
+                       .arg(block->endsAt.isValid()
+                                ? tr("until %1 %2")
+                                      .arg(time.clock(block->endsAt), time.zoneName(block->endsAt))
+                                : tr("until lifted"),
+                            tr("%n call(s)", nullptr, int(block->refusedCalls)),
+                            tr("%n new key(s)", nullptr, int(block->refusedIssuances)))
+                   + QLatin1Char(' ')
+                 : QString())
         + (m_receiptData.auditRead
                ? tr("Calls admitted between your click and the revocation: %1.")
                      .arg(m_receiptData.admitted.size())

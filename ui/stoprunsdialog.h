@@ -7,6 +7,9 @@
 #include <QPointer>
 #include <QTimer>
 
+#include <chrono>
+
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -22,10 +25,13 @@ namespace keybrake {
 class ConsoleSession;
 
 // The kill switch ("Revoke by label prefix", Ctrl+Shift+K): every active key whose run label
-// starts with a prefix. A dry run first says what would stop ("This stops 37 keys, $412.50
-// held"); on production the prefix must be typed again to confirm; then a revoke receipt lists
-// each key with the server's revocation time and every call admitted between the click and the
-// revocation (audit log, cross-checked with the live stream), exportable as text or CSV.
+// starts with a prefix, and by default a block on the prefix for an hour, so an agent whose
+// issuer keeps minting keys is stopped too (its new keys are refused, and so is every call under
+// the prefix), with the operator's optional reason. A dry run first says what would stop ("This
+// stops 37 keys, $412.50 held"); on production the prefix must be typed again to confirm; then a
+// revoke receipt lists each key with the server's revocation time and every call admitted between
+// the click and the revocation (audit log, cross-checked with the live stream), exportable as text
+// or CSV.
 class StopRunsDialog : public QDialog
 {
     Q_OBJECT
@@ -58,10 +64,16 @@ private:
     void finishReceipt();
     void addLateCall(const client::AuditEntry &call);
     void showReceipt();
+    // Re-reads the block the stop created, for its refused-attempt counters.
+    void readBlock();
+    std::chrono::seconds blockDuration() const;
 
     ConsoleSession *m_session;
     QLineEdit *m_prefix;
     QComboBox *m_vendor;
+    QCheckBox *m_block;
+    QComboBox *m_blockFor;
+    QLineEdit *m_reason;
     QPushButton *m_preview;
     QLabel *m_impact;
     QLabel *m_confirmLabel;
@@ -74,6 +86,8 @@ private:
     bool m_revoking = false;
     bool m_auditDone = false;
     bool m_streamWaitExpired = false;
+    QTimer m_blockPoll; // the block's refused counters, while the receipt is shown
+    QPointer<client::ApiRequest> m_blockRequest;
     QTimer m_streamWait; // how long the receipt waits for the stream's key.revoked events
     // What the live stream said during and after the click: key.revoked times, admitted calls.
     QHash<QString, QDateTime> m_streamRevokedAt;

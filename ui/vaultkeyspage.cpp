@@ -18,6 +18,7 @@
 #include "ui/onetimesecretdialog.h"
 #include "ui/pagestatewidget.h"
 #include "ui/revokebutton.h"
+#include "ui/revokereasonbar.h"
 #include "ui/themedicon.h"
 
 #include <QAction>
@@ -56,6 +57,7 @@ VaultKeysPage::VaultKeysPage(ConsoleSession *session, QWidget *parent)
     setObjectName(QStringLiteral("vaultKeysPage"));
     m_model->setConnectionMonitor(session->monitor());
     m_model->setLiveAnnotations(session->runway(), session->runaway());
+    m_model->setBlockList(session->blocks());
     session->runway()->setKeySource(m_model);
     m_model->setTimeFormatter(session->timeFormatter());
     m_proxy->setSourceModel(m_model);
@@ -107,6 +109,26 @@ VaultKeysPage::VaultKeysPage(ConsoleSession *session, QWidget *parent)
                                       tr("Could not revoke “%1”: %2").arg(name, message));
             });
     connect(m_model, &VaultKeyTableModel::revokeSucceeded, this, &VaultKeysPage::onRevokeSucceeded);
+    // "Add reason" on the result line: the reason goes to the key the line names.
+    connect(m_revokeResult, &MessageBanner::actionTriggered, this, [this] {
+        const QString keyId = m_revokeResult->property("keyId").toString();
+        const client::VaultKey *key = m_model->findKey(keyId);
+        m_reasonBar->ask(
+            keyId,
+            tr("“%1” · …%2")
+                .arg(key && !key->name.isEmpty() ? key->name : tr("unnamed key"), keyId.right(6)));
+    });
+    connect(m_reasonBar, &RevokeReasonBar::reasonEntered, m_model,
+            &VaultKeyTableModel::addRevokeReason);
+    connect(m_model, &VaultKeyTableModel::revokeReasonFinished, this,
+            [this](const QString &keyId, const QString &error) {
+                if (keyId != m_reasonBar->keyId())
+                    return;
+                m_reasonBar->finish(error);
+                if (error.isEmpty())
+                    m_revokeResult->showMessage(MessageBanner::Kind::Information,
+                                                m_revokeResult->text() + tr(" · reason saved"));
+            });
     connect(m_model, &VaultKeyTableModel::bulkRevokeFinished, this,
             [this](int revoked, int failed, const QString &message) {
                 if (failed == 0 && message.isEmpty()) {
@@ -219,6 +241,8 @@ void VaultKeysPage::buildUi()
     m_revokeResult->setObjectName(QStringLiteral("revokeResultBanner"));
     m_revokeResult->hide();
     outer->addWidget(m_revokeResult);
+    m_reasonBar = new RevokeReasonBar(this);
+    outer->addWidget(m_reasonBar);
     m_runawayBanner = new MessageBanner(this);
     m_runawayBanner->setObjectName(QStringLiteral("runawayBanner"));
     m_runawayBanner->hide();
@@ -675,7 +699,10 @@ void VaultKeysPage::onRevokeSucceeded(const QString &keyId, const QDateTime &rev
     m_revokeResult->showMessage(
         MessageBanner::Kind::Information,
         tr("Revoked “%1” · …%2 · %3 at %4 %5")
-            .arg(name, keyId.right(6), label, time.clock(revokedAt, true), time.zoneName()));
+            .arg(name, keyId.right(6), label, time.clock(revokedAt, true), time.zoneName()),
+        tr("Add reason…"));
+    m_revokeResult->setProperty("keyId", keyId);
+    m_reasonBar->hide();
     m_revokeResult->show();
 }
 

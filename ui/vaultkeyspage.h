@@ -26,6 +26,7 @@ class LiveTableHold;
 class MessageBanner;
 class PageStateWidget;
 class RevokeButton;
+class RevokeReasonBar;
 class VaultKeyFilterProxyModel;
 class VaultKeyTableModel;
 
@@ -98,6 +99,7 @@ private:
     QPushButton *m_issueButton = nullptr;
     QLabel *m_summary = nullptr;
     MessageBanner *m_banner = nullptr;
+    RevokeReasonBar *m_reasonBar = nullptr; // "Add reason" of the last revoke
     MessageBanner *m_revokeResult = nullptr; // "Revoked “name” · …id tail · label at 14:03:05"
     MessageBanner *m_runawayBanner = nullptr; // the newest runaway flag, with "Revoke run…"
     QString m_runawayLabel;

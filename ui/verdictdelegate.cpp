@@ -24,6 +24,8 @@ QIcon VerdictDelegate::icon(const QString &verdict, const QPalette &palette)
         return ThemedIcon::icon(QStringLiteral("refresh"), ConsoleColors::muted(palette));
     if (verdict.startsWith(u"denied_"))
         return ThemedIcon::icon(QStringLiteral("error"), ConsoleColors::danger(palette));
+    if (verdict == u"admin")
+        return ThemedIcon::icon(QStringLiteral("edit"), ConsoleColors::muted(palette));
     return ThemedIcon::icon(QStringLiteral("warning"), ConsoleColors::warning(palette));
 }
 

@@ -7,6 +7,16 @@
         <translation>
             <numerusform>A key may live at most %n day.</numerusform><numerusform>A key may live at most %n days.</numerusform></translation>
     </message>
+    <message numerus="yes">
+        <source>; at most %n call(s) and %1 a minute</source>
+        <translation>
+            <numerusform>; at most %n call and %1 a minute</numerusform><numerusform>; at most %n calls and %1 a minute</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>; at most %n call(s) a minute</source>
+        <translation>
+            <numerusform>; at most %n call a minute</numerusform><numerusform>; at most %n calls a minute</numerusform></translation>
+    </message>
 </context>
 <context>
     <name>TimeFormatter</name>
@@ -76,6 +86,27 @@
     </message>
 </context>
 <context>
+    <name>keybrake::BlockListModel</name>
+    <message numerus="yes">
+        <source>%n call(s)</source>
+        <translation>
+            <numerusform>%n call</numerusform><numerusform>%n calls</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>, %n issuance(s)</source>
+        <translation>
+            <numerusform>, %n issuance</numerusform><numerusform>, %n issuances</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>keybrake::BlocksPage</name>
+    <message numerus="yes">
+        <source>%n active block(s)</source>
+        <translation>
+            <numerusform>%n active block</numerusform><numerusform>%n active blocks</numerusform></translation>
+    </message>
+</context>
+<context>
     <name>keybrake::ConnectionMonitor</name>
     <message numerus="yes">
         <source>Connected. Data refreshes every %n second(s).</source>
@@ -104,6 +135,14 @@
         <source>Copied. The clipboard will be cleared in %n second(s).</source>
         <translation>
             <numerusform>Copied. The clipboard will be cleared in %n second.</numerusform><numerusform>Copied. The clipboard will be cleared in %n seconds.</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>keybrake::KeyDetailsPanel</name>
+    <message numerus="yes">
+        <source>at most %n call(s) a minute</source>
+        <translation>
+            <numerusform>at most %n call a minute</numerusform><numerusform>at most %n calls a minute</numerusform></translation>
     </message>
 </context>
 <context>
@@ -215,9 +254,9 @@
             <numerusform>Retry spiral: the same call %n times in the last minute</numerusform><numerusform>Retry spiral: the same call %n times in the last minute</numerusform></translation>
     </message>
     <message numerus="yes">
-        <source>%n calls refused by the allowlist in a minute (possible prompt injection)</source>
+        <source>Denial burst: %n calls refused by the allowlist in a minute (possible prompt injection)</source>
         <translation>
-            <numerusform>%n calls refused by the allowlist in a minute (possible prompt injection)</numerusform><numerusform>%n calls refused by the allowlist in a minute (possible prompt injection)</numerusform></translation>
+            <numerusform>Denial burst: %n calls refused by the allowlist in a minute (possible prompt injection)</numerusform><numerusform>Denial burst: %n calls refused by the allowlist in a minute (possible prompt injection)</numerusform></translation>
     </message>
 </context>
 <context>
@@ -236,6 +275,21 @@
         <source>Stopped %n key(s) at %1 %2.</source>
         <translation>
             <numerusform>Stopped %n key at %1 %2.</numerusform><numerusform>Stopped %n keys at %1 %2.</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>Stop %n key(s) and block</source>
+        <translation>
+            <numerusform>Stop %n key and block</numerusform><numerusform>Stop %n keys and block</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n call(s)</source>
+        <translation>
+            <numerusform>%n call</numerusform><numerusform>%n calls</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n new key(s)</source>
+        <translation>
+            <numerusform>%n new key</numerusform><numerusform>%n new keys</numerusform></translation>
     </message>
 </context>
 <context>

@@ -455,6 +455,17 @@ std::optional<RevokeResult> SqliteVaultKeys::revoke(std::string_view keyId, Time
     if (key->revokedAt) {
         result.revokedAt = *key->revokedAt;
         result.alreadyRevoked = true;
+        // One-click revoke asks no question; its result line offers "Add reason", which repeats
+        // the revoke with the reason. A key revoked without one takes it once (never replaces
+        // one), and the addition is audited as its own admin row.
+        if (!audit.reason.empty() && key->revokeReason.empty()) {
+            auto update = m_db.prepare("UPDATE vault_keys SET revoke_reason = ? WHERE id = ?");
+            update.bind(1, std::string_view(audit.reason)).bind(2, keyId);
+            update.run();
+            audit.action = "key.revoke_reason";
+            fillKeyFields(audit, *key);
+            SqliteAuditLog(m_db).insert(audit);
+        }
         return result;
     }
     markRevoked(keyId, now, audit);
