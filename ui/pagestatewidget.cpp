@@ -69,7 +69,9 @@ void PageStateWidget::fitText()
     const int full = std::max(0, width() - margins.left() - margins.right());
     const int side = std::max(0, (full - TextWidth) / 2);
     m_text->setContentsMargins(side, 0, side, 0);
-    m_text->setFixedHeight(m_text->heightForWidth(full));
+    const int height = m_text->heightForWidth(full);
+    if (height >= 0)
+        m_text->setFixedHeight(height);
 }
 
 void PageStateWidget::showLoading(const QString &text)

@@ -314,6 +314,10 @@ void VaultKeysPage::buildUi()
     // vanished keys and re-sorts wait (numbers still update in place).
     m_hold = new LiveTableHold(m_table);
     connect(m_hold, &LiveTableHold::heldChanged, this, [this](bool held) {
+        if (!held)
+            fitColumns();
+    });
+    connect(m_hold, &LiveTableHold::heldChanged, this, [this](bool held) {
         m_model->setHoldingChanges(held);
         m_proxy->setHoldingOrder(held);
         updateHeldPill();
@@ -581,7 +585,9 @@ void VaultKeysPage::fitColumns()
     constexpr int LabelWidth = 200;
     constexpr int LabelMinimum = 110;
     const int available = m_table->viewport()->width();
-    if (available <= 0)
+    // Never while the pointer is over the rows: a column giving way would move Revoke under it
+    // (a scroll bar appearing as rows arrive narrows the rows too). The hold's end fits them.
+    if (available <= 0 || (m_hold && m_hold->isHeld()))
         return;
     const auto shownWidth = [this](int except) {
         int total = 0;
