@@ -722,6 +722,8 @@ bool decode(const QJsonValue &json, const QString &path, QString *error, RunSumm
     out->vendors = r.strings(u"vendors");
     out->keys = r.integer(u"keys");
     out->activeKeys = r.integer(u"active_keys");
+    out->revokedKeys = r.integer(u"revoked_keys");
+    out->cappedKeys = r.integer(u"capped_keys");
     out->totalCapUsd = r.money(u"total_cap_usd");
     out->status = parseRunStatus(r.string(u"status", Need::Required));
     readTotals(r, &out->totals);
@@ -1606,6 +1608,8 @@ QJsonObject JsonCodec::toJson(const RunSummary &value)
             {QStringLiteral("vendors"), toArray(value.vendors)},
             {QStringLiteral("keys"), value.keys},
             {QStringLiteral("active_keys"), value.activeKeys},
+            {QStringLiteral("revoked_keys"), value.revokedKeys},
+            {QStringLiteral("capped_keys"), value.cappedKeys},
             {QStringLiteral("total_cap_usd"), moneyToJson(value.totalCapUsd)},
             {QStringLiteral("status"), runStatusName(value.status)},
         },

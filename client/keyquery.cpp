@@ -15,6 +15,10 @@ QUrlQuery KeyQuery::toUrlQuery() const
         query.addQueryItem(QStringLiteral("q"), q);
     if (limit > 0)
         query.addQueryItem(QStringLiteral("limit"), QString::number(limit));
+    if (!sort.isEmpty())
+        query.addQueryItem(QStringLiteral("sort"), sort);
+    if (!minUtilisation.isEmpty())
+        query.addQueryItem(QStringLiteral("min_utilisation"), minUtilisation);
     if (!cursor.isEmpty())
         query.addQueryItem(QStringLiteral("cursor"), cursor);
     return query;

@@ -18,6 +18,12 @@ struct KeyQuery
     QString q; // substring of the name or the label
     int limit = 0; // 0: the server's default (100); at most 1000
     QString cursor; // KeyPage::nextCursor of the previous page
+    // Beyond the contract (docs/api.md): the server ranks every matching key, not a page of
+    // them. "spend" or "utilisation" (highest first); empty: newest first.
+    QString sort;
+    // Keys at or above this share of their cap today, spent + held: a plain decimal the
+    // server reads exactly ("0.8"); empty: no floor.
+    QString minUtilisation;
 
     QUrlQuery toUrlQuery() const;
 

@@ -339,9 +339,22 @@ bool AuditLogModel::addEntry(const AuditEntry &entry)
     return true;
 }
 
+bool AuditLogModel::isNewer(const AuditEntry &a, const AuditEntry &b)
+{
+    if (a.ts != b.ts)
+        return a.ts > b.ts;
+    return idNumber(a.id) > idNumber(b.id);
+}
+
 qint64 AuditLogModel::topId() const
 {
-    return m_entries.empty() ? 0 : idNumber(m_entries.front().id);
+    // The highest id listed. Rows are newest call first, and a call is written (gets its id)
+    // when it completes, so the highest id is among the first rows, not always the first.
+    qint64 top = 0;
+    const std::size_t near = std::min<std::size_t>(m_entries.size(), 64);
+    for (std::size_t i = 0; i < near; ++i)
+        top = std::max(top, idNumber(m_entries.at(i).id));
+    return top;
 }
 
 void AuditLogModel::reload()
@@ -383,6 +396,10 @@ void AuditLogModel::fetchPage()
             return;
         }
         const bool first = !m_loaded;
+        // The server pages by id (the order rows were written, at completion); the rows show
+        // their call time, so within what arrives they are put newest call first: a slow call
+        // written after a quick one is listed below it (11:36:27.511 above .373).
+        std::stable_sort(fresh.begin(), fresh.end(), &AuditLogModel::isNewer);
         if (!fresh.isEmpty()) {
             const int at = int(m_entries.size());
             beginInsertRows({}, at, at + int(fresh.size()) - 1);
@@ -485,21 +502,22 @@ void AuditLogModel::insertOnTop(const QList<AuditEntry> &rows)
         return;
     for (const AuditEntry &entry : std::as_const(fresh))
         m_ids.insert(idNumber(entry.id));
+    std::stable_sort(fresh.begin(), fresh.end(), &AuditLogModel::isNewer);
     // The usual case: everything is newer than the top row, one block on top. A deque: prepending
     // never moves the 100,000 rows behind.
-    if (idNumber(fresh.constLast().id) > topId()) {
+    if (m_entries.empty() || isNewer(fresh.constLast(), m_entries.front())) {
         beginInsertRows({}, 0, int(fresh.size()) - 1);
         for (qsizetype i = fresh.size() - 1; i >= 0; --i)
             m_entries.push_front(fresh.at(i));
         endInsertRows();
         return;
     }
-    // A row that came another way (addEntry) got ahead of older ones a refresh now brings: each
-    // goes where its id puts it, so the list stays newest first.
+    // A row that came another way (addEntry) got ahead of older ones a refresh now brings, or a
+    // slow call was written after quicker ones that started later: each goes where its call
+    // time puts it, so the list stays newest first.
     for (qsizetype i = fresh.size() - 1; i >= 0; --i) {
-        const qint64 id = idNumber(fresh.at(i).id);
         int at = 0;
-        while (at < int(m_entries.size()) && idNumber(m_entries.at(at).id) > id)
+        while (at < int(m_entries.size()) && isNewer(m_entries.at(at), fresh.at(i)))
             ++at;
         beginInsertRows({}, at, at);
         m_entries.insert(m_entries.begin() + at, fresh.at(i));

@@ -130,6 +130,8 @@ private:
     void clearRows();
     void catchUp(const QString &cursor, QList<client::AuditEntry> newer, int pagesLeft);
     void insertOnTop(const QList<client::AuditEntry> &rows);
+    // Newest first: by call time to the millisecond, then by id (the order of writing).
+    static bool isNewer(const client::AuditEntry &a, const client::AuditEntry &b);
     void onFailure(const client::ApiError &error);
     void setLoading(bool loading);
     void track(client::ApiRequest *request);

@@ -3,9 +3,11 @@
 #include "client/jsoncodec.h"
 #include "client/keybrakeclient.h"
 #include "models/connectionmonitor.h"
+#include "models/runawaydetector.h"
 #include "models/usdtext.h"
 #include "models/vendortext.h"
 
+#include <QColor>
 #include <QFontDatabase>
 #include <QLocale>
 
@@ -34,6 +36,7 @@ const QList<int> &changedRoles()
         RunTableModel::HeldMicrosRole,
         RunTableModel::CapMicrosRole,
         RunTableModel::ExportRole,
+        RunTableModel::RunStateRole,
     };
     return roles;
 }
@@ -56,6 +59,99 @@ RunTableModel::~RunTableModel() = default;
 void RunTableModel::setConnectionMonitor(ConnectionMonitor *monitor)
 {
     m_monitor = monitor;
+}
+
+void RunTableModel::setRunawayDetector(RunawayDetector *detector)
+{
+    m_runaway = detector;
+    if (!detector)
+        return;
+    connect(detector, &RunawayDetector::flagsChanged, this, [this] {
+        if (!m_rows.isEmpty())
+            Q_EMIT dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1),
+                               {Qt::DisplayRole, Qt::ToolTipRole, Qt::BackgroundRole,
+                                Qt::AccessibleTextRole, RunawayRole});
+    });
+}
+
+void RunTableModel::setBlocks(const QList<client::PrefixBlock> &blocks)
+{
+    QList<client::PrefixBlock> active;
+    for (const client::PrefixBlock &block : blocks)
+        if (block.isActive())
+            active.append(block);
+    if (active == m_blocks)
+        return;
+    m_blocks = active;
+    if (!m_rows.isEmpty())
+        Q_EMIT dataChanged(index(0, StatusColumn), index(int(m_rows.size()) - 1, StatusColumn),
+                           changedRoles());
+}
+
+std::optional<client::PrefixBlock> RunTableModel::blockOf(const RunSummary &run) const
+{
+    for (const client::PrefixBlock &block : m_blocks) {
+        if (!run.label.startsWith(block.labelPrefix))
+            continue;
+        // A block on one vendor stops the run only when that is all the run calls.
+        if (block.vendor.isEmpty() || run.vendors == QStringList {block.vendor})
+            return block;
+    }
+    return std::nullopt;
+}
+
+RunTableModel::RunState RunTableModel::runState(const RunSummary &run) const
+{
+    if (run.status == RunStatus::Unknown)
+        return RunState::Unknown;
+    if (run.status == RunStatus::Ended || run.activeKeys == 0)
+        return run.revokedKeys > 0 ? RunState::Revoked : RunState::Expired;
+    if (blockOf(run))
+        return RunState::Blocked;
+    // Every live key at its cap today (the server's count, the keys' own "capped" status): no
+    // call of the run gets through until the window resets.
+    if (run.cappedKeys >= run.activeKeys)
+        return RunState::Capped;
+    return RunState::Active;
+}
+
+QString RunTableModel::runStateText(RunState state)
+{
+    switch (state) {
+    case RunState::Active:
+        return tr("Active");
+    case RunState::Capped:
+        return tr("Capped");
+    case RunState::Blocked:
+        return tr("Blocked");
+    case RunState::Revoked:
+        return tr("Revoked");
+    case RunState::Expired:
+        return tr("Expired");
+    case RunState::Unknown:
+        break;
+    }
+    return tr("Unknown");
+}
+
+void RunTableModel::setHoldingChanges(bool hold)
+{
+    if (hold == m_holding)
+        return;
+    m_holding = hold;
+    if (!hold)
+        applyHeldChanges();
+}
+
+void RunTableModel::applyHeldChanges()
+{
+    if (m_heldRuns.isEmpty())
+        return;
+    const QList<RunSummary> held = std::exchange(m_heldRuns, {});
+    const bool holding = std::exchange(m_holding, false);
+    apply(held, false);
+    m_holding = holding;
+    Q_EMIT heldChangesChanged();
 }
 
 void RunTableModel::setTimeFormatter(const TimeFormatter &formatter)
@@ -114,8 +210,15 @@ QVariant RunTableModel::data(const QModelIndex &index, int role) const
     switch (role) {
     case Qt::DisplayRole:
         return displayData(run, column);
-    case Qt::ToolTipRole:
-        return toolTipData(run, column);
+    case Qt::ToolTipRole: {
+        const QVariant tip = toolTipData(run, column);
+        const auto flag = m_runaway ? m_runaway->flagForLabel(run.label) : std::nullopt;
+        if (!flag)
+            return tip;
+        const QString text = tip.toString();
+        return QString(tr("⚠ Runaway? %1").arg(flag->reason)
+                       + (text.isEmpty() ? QString() : QLatin1Char('\n') + text));
+    }
     case Qt::AccessibleTextRole:
         return tr("%1: %2").arg(headerData(column, Qt::Horizontal).toString(),
                                 displayData(run, column).toString());
@@ -125,18 +228,39 @@ QVariant RunTableModel::data(const QModelIndex &index, int role) const
         return exportData(run, column);
     case LabelRole:
         return run.label;
-    case DisplayStatusRole:
-        // A run is shown with the key shapes: a green dot while active, a hollow grey circle
-        // once every key is revoked or expired.
-        switch (run.status) {
-        case RunStatus::Active:
-            return int(VaultKeyTableModel::DisplayStatus::Active);
-        case RunStatus::Ended:
-            return int(VaultKeyTableModel::DisplayStatus::Expired);
-        case RunStatus::Unknown:
+    case DisplayStatusRole: {
+        // A run is shown with the key shapes; a block takes the capped key's red square (no
+        // call gets through either way), the word tells them apart.
+        using Shape = VaultKeyTableModel::DisplayStatus;
+        switch (runState(run)) {
+        case RunState::Active:
+            return int(Shape::Active);
+        case RunState::Capped:
+        case RunState::Blocked:
+            return int(Shape::Capped);
+        case RunState::Revoked:
+            return int(Shape::Revoked);
+        case RunState::Expired:
+            return int(Shape::Expired);
+        case RunState::Unknown:
             break;
         }
-        return int(VaultKeyTableModel::DisplayStatus::Unknown);
+        return int(Shape::Unknown);
+    }
+    case RunStateRole:
+        return int(runState(run));
+    case RunawayRole: {
+        if (!m_runaway)
+            return QString();
+        const auto flag = m_runaway->flagForLabel(run.label);
+        return flag ? flag->reason : QString();
+    }
+    case Qt::BackgroundRole:
+        // With the "⚠" before the label and the reason in its tooltip: a tint, never the only
+        // sign (the same as on Vault Keys).
+        if (m_runaway && m_runaway->flagForLabel(run.label))
+            return QColor(240, 150, 0, 56);
+        return {};
     case SettledMicrosRole:
         return QVariant::fromValue<qint64>(run.totals.spendUsd.micros());
     case HeldMicrosRole:
@@ -169,9 +293,11 @@ QVariant RunTableModel::displayData(const RunSummary &run, int column) const
     const QLocale locale(QLocale::English);
     switch (column) {
     case LabelColumn:
+        if (m_runaway && m_runaway->flagForLabel(run.label))
+            return tr("⚠ %1").arg(run.label);
         return run.label;
     case StatusColumn:
-        return statusText(run.status);
+        return runStateText(runState(run));
     case VendorsColumn:
         return VendorText::displayNames(run.vendors);
     case KeysColumn:
@@ -201,9 +327,29 @@ QVariant RunTableModel::toolTipData(const RunSummary &run, int column) const
     case LabelColumn:
         return tr("%1\nLabel prefix: %2").arg(run.label, run.labelPrefix);
     case StatusColumn:
-        return run.status == RunStatus::Active
-            ? tr("%n key(s) of this run can still make calls", nullptr, int(run.activeKeys))
-            : tr("Every key of this run is revoked or expired");
+        switch (runState(run)) {
+        case RunState::Capped:
+            return tr("Capped: every live key of this run has reached its daily cap; further "
+                      "calls are refused until the window resets");
+        case RunState::Blocked: {
+            const auto block = blockOf(run);
+            return tr("Blocked: prefix “%1” is blocked (%2); no call of this run is admitted")
+                .arg(block ? block->labelPrefix : QString(), block ? block->reason : QString());
+        }
+        case RunState::Revoked:
+            return tr("Ended: %n of its key(s) revoked, the rest expired", nullptr,
+                      int(run.revokedKeys));
+        case RunState::Expired:
+            return tr("Ended: every key of this run expired");
+        case RunState::Active:
+        case RunState::Unknown:
+            break;
+        }
+        if (run.cappedKeys > 0)
+            return tr("%1 of its %n live key(s) capped today; the others can still make calls",
+                      nullptr, int(run.activeKeys))
+                .arg(run.cappedKeys);
+        return tr("%n key(s) of this run can still make calls", nullptr, int(run.activeKeys));
     case SpendColumn:
         return tr("%1 settled, %2 held")
             .arg(UsdText::exact(run.totals.spendUsd), UsdText::exact(run.totals.heldUsd));
@@ -363,6 +509,7 @@ void RunTableModel::reload()
     beginResetModel();
     m_rows.clear();
     m_rowOfLabel.clear();
+    m_heldRuns.clear();
     m_nextCursor.clear();
     m_loaded = false;
     endResetModel();
@@ -467,6 +614,19 @@ void RunTableModel::apply(const QList<RunSummary> &runs, bool append)
     }
     if (fresh.isEmpty())
         return;
+    if (m_holding && !append) {
+        // Arriving runs would go on top and push the rows under the pointer down: they wait.
+        for (const RunSummary &run : std::as_const(fresh)) {
+            auto held = std::find_if(m_heldRuns.begin(), m_heldRuns.end(),
+                                     [&run](const RunSummary &r) { return r.label == run.label; });
+            if (held != m_heldRuns.end())
+                *held = run;
+            else
+                m_heldRuns.append(run);
+        }
+        Q_EMIT heldChangesChanged();
+        return;
+    }
     // New pages go below; runs that appear on a refresh are the newest activity and go on top.
     const int first = append ? int(m_rows.size()) : 0;
     beginInsertRows({}, first, first + int(fresh.size()) - 1);

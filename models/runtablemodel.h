@@ -1,5 +1,6 @@
 #pragma once
 
+#include "client/prefixblock.h"
 #include "client/runquery.h"
 #include "client/runsummary.h"
 #include "models/timeformatter.h"
@@ -11,6 +12,8 @@
 #include <QList>
 #include <QPointer>
 
+#include <optional>
+
 namespace keybrake::client {
 class ApiRequest;
 class KeybrakeClient;
@@ -21,6 +24,7 @@ struct RunPage;
 namespace keybrake {
 
 class ConnectionMonitor;
+class RunawayDetector;
 
 // The runs of GET /v1/runs (report 1, the per-run cost summary), one row per run label.
 //
@@ -63,13 +67,44 @@ public:
         LabelRole = Qt::UserRole + 40,
         // The exact value for a file: money as a plain decimal, times as RFC 3339 UTC.
         ExportRole,
+        RunStateRole, // RunState as int
+        RunawayRole, // why the run is flagged as a runaway; empty when it is not
     };
     Q_ENUM(Role)
+
+    // What the Status column says, from the run's keys, so a run reads as its keys do on Vault
+    // Keys: capped when every live key is capped today, blocked while a prefix block covers its
+    // label, revoked or expired once no key can call.
+    enum class RunState {
+        Active,
+        Capped,
+        Blocked,
+        Revoked, // no live key, at least one revoked
+        Expired, // no live key, none revoked
+        Unknown,
+    };
+    Q_ENUM(RunState)
 
     explicit RunTableModel(client::KeybrakeClient *client, QObject *parent = nullptr);
     ~RunTableModel() override;
 
     void setConnectionMonitor(ConnectionMonitor *monitor);
+    // The runaway mark ("⚠" before the label, the reason in the tooltip, a tinted row).
+    void setRunawayDetector(RunawayDetector *detector);
+    // The prefix blocks in force (GET /v1/blocks): a live run under one reads "Blocked".
+    void setBlocks(const QList<client::PrefixBlock> &blocks);
+    // The active block covering a run, if any.
+    std::optional<client::PrefixBlock> blockOf(const client::RunSummary &run) const;
+    RunState runState(const client::RunSummary &run) const;
+    static QString runStateText(RunState state);
+
+    // While held (LiveTableHold: the pointer is over the table), numbers of existing rows still
+    // update in place, but runs that appear wait, so no row moves under the pointer; they are
+    // counted (heldNewRuns()) and inserted by applyHeldChanges() or when the hold ends.
+    void setHoldingChanges(bool hold);
+    bool isHoldingChanges() const { return m_holding; }
+    int heldNewRuns() const { return int(m_heldRuns.size()); }
+    void applyHeldChanges();
     void setTimeFormatter(const TimeFormatter &formatter);
     void setPageSize(int rows);
     int pageSize() const { return m_pageSize; }
@@ -110,6 +145,7 @@ Q_SIGNALS:
     void loadingChanged(bool loading);
     void loadFailed(const QString &message);
     void refreshed(const QDateTime &asOf);
+    void heldChangesChanged();
 
 private:
     QVariant displayData(const client::RunSummary &run, int column) const;
@@ -126,6 +162,10 @@ private:
 
     client::KeybrakeClient *m_client;
     QPointer<ConnectionMonitor> m_monitor;
+    QPointer<RunawayDetector> m_runaway;
+    QList<client::PrefixBlock> m_blocks;
+    bool m_holding = false;
+    QList<client::RunSummary> m_heldRuns;
     TimeFormatter m_time;
     client::RunQuery m_query;
     int m_pageSize = 200;

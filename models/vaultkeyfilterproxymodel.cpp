@@ -83,10 +83,13 @@ client::KeyQuery VaultKeyFilterProxyModel::serverQuery() const
     client::KeyQuery query;
     query.q = m_search;
     query.vendor = m_vendor;
+    query.sort = m_serverSort;
     switch (m_status) {
     case StatusFilter::All:
     case StatusFilter::Active: // the server's "active" leaves out capped keys, which are live too
-    case StatusFilter::AtRisk: // "near the cap" is the console's notion, not a server status
+        break;
+    case StatusFilter::AtRisk: // near the cap is not a server status, but a utilisation floor
+        query.minUtilisation = QStringLiteral("0.8");
         break;
     case StatusFilter::Capped:
         query.status = client::KeyStatus::Capped;

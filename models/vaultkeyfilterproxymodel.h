@@ -39,7 +39,15 @@ public:
     void setVendorFilter(const QString &vendor); // empty: all vendors
     QString vendorFilter() const { return m_vendor; }
 
-    // The filters as GET /v1/keys parameters.
+    // The order the server lists keys in (KeyQuery::sort): "spend" or "utilisation", highest
+    // first, ranked over every matching key; empty: newest first. Sorting by these columns
+    // locally would rank only the rows loaded so far.
+    void setServerSort(const QString &sort) { m_serverSort = sort; }
+    QString serverSort() const { return m_serverSort; }
+
+    // The filters (and the server's order) as GET /v1/keys parameters. "At risk" asks the
+    // server for keys at 80 % of their cap or more, so the list does not depend on what was
+    // loaded.
     client::KeyQuery serverQuery() const;
 
     static QString statusFilterName(StatusFilter filter);
@@ -63,6 +71,7 @@ private:
     QString m_search;
     StatusFilter m_status = StatusFilter::All;
     QString m_vendor;
+    QString m_serverSort;
     QCollator m_collator;
     bool m_holding = false;
     bool m_orderStale = false;

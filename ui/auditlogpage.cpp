@@ -10,6 +10,7 @@
 #include "ui/livetablehold.h"
 #include "ui/messagebanner.h"
 #include "ui/pagestatewidget.h"
+#include "ui/runlabeldelegate.h"
 #include "ui/themedicon.h"
 #include "ui/verdictdelegate.h"
 
@@ -180,7 +181,10 @@ bool AuditLogPage::isTailPaused() const
 void AuditLogPage::updateTailState()
 {
     const bool paused = m_pauseTail->isChecked();
-    m_pauseTail->setText(paused ? tr("▶ Resume") : tr("⏸ Pause"));
+    // SVG icons: the "⏸" glyph is missing from common UI fonts and drew an empty box.
+    m_pauseTail->setIcon(
+        ThemedIcon::icon(paused ? QStringLiteral("play") : QStringLiteral("pause")));
+    m_pauseTail->setText(paused ? tr("Resume") : tr("Pause"));
     m_pauseTail->setToolTip(paused ? tr("Show the calls that arrived while paused, and new ones "
                                         "as they come")
                                    : tr("Stop new calls from arriving, to read what is there"));
@@ -217,10 +221,13 @@ void AuditLogPage::buildUi()
     header->addWidget(m_asOf, 1, Qt::AlignBottom);
     m_tailState = new QLabel(this);
     m_tailState->setObjectName(QStringLiteral("auditTailStateLabel"));
+    // Gives way in a narrow window rather than widening it past 1024 px.
+    m_tailState->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     header->addWidget(m_tailState);
     m_pauseTail = new QToolButton(this);
     m_pauseTail->setObjectName(QStringLiteral("auditPauseTailToolButton"));
     m_pauseTail->setCheckable(true);
+    m_pauseTail->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     m_pauseTail->setAccessibleName(tr("Pause the live tail"));
     header->addWidget(m_pauseTail);
     m_scrollLock = new QToolButton(this);
@@ -428,6 +435,7 @@ void AuditLogPage::buildUi()
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setWordWrap(false);
     m_table->setTextElideMode(Qt::ElideMiddle);
+    m_table->setItemDelegateForColumn(AuditLogModel::RunLabelColumn, new RunLabelDelegate(m_table));
     m_table->setItemDelegateForColumn(AuditLogModel::VerdictColumn,
                                       new VerdictDelegate(AuditLogModel::VerdictRole, m_table));
     const QList<QPair<int, int>> widths = {

@@ -46,7 +46,7 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
     , m_pages(new QStackedWidget(this))
     , m_profiles(new QComboBox(this))
     , m_vaultKeys(new VaultKeysPage(session, m_pages))
-    , m_overview(new OverviewPage(session, m_vaultKeys->model(), m_pages))
+    , m_overview(new OverviewPage(session, m_pages))
     , m_runs(new RunsPage(session, m_pages))
     , m_auditLog(new AuditLogPage(session, m_pages))
     , m_reports(new ReportsPage(session, m_pages))
@@ -141,6 +141,11 @@ MainWindow::MainWindow(ConsoleSession *session, QWidget *parent)
     connect(m_overview, &OverviewPage::openAuditLogRequested, this,
             [this] { showPage(Page::AuditLog); });
     connect(m_runs, &RunsPage::openKeyRequested, this, &MainWindow::openKey);
+    connect(m_runs, &RunsPage::stopRunRequested, this, &MainWindow::openStopRuns);
+    connect(m_runs, &RunsPage::openKeysRequested, this, [this](const QString &label) {
+        showPage(Page::VaultKeys);
+        m_vaultKeys->showKeysOfRun(label);
+    });
     connect(m_reports, &ReportsPage::openRunRequested, this, &MainWindow::openRun);
     connect(m_reports, &ReportsPage::openKeyRequested, this, &MainWindow::openKey);
     connect(m_reports, &ReportsPage::auditRequested, this,

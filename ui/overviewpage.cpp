@@ -11,6 +11,7 @@
 #include "ui/caputilisationdelegate.h"
 #include "ui/keystatusdelegate.h"
 #include "ui/messagebanner.h"
+#include "ui/runlabeldelegate.h"
 #include "ui/statcard.h"
 #include "ui/vendorspendchart.h"
 
@@ -27,13 +28,13 @@
 
 namespace keybrake {
 
-OverviewPage::OverviewPage(ConsoleSession *session, VaultKeyTableModel *keys, QWidget *parent)
+OverviewPage::OverviewPage(ConsoleSession *session, QWidget *parent)
     : QWidget(parent)
     , m_session(session)
     , m_model(new StatsModel(session->client(), this))
     , m_asOf(new QLabel(this))
     , m_banner(new MessageBanner(this))
-    , m_keys(keys)
+    , m_atRiskKeys(new VaultKeyTableModel(session->client(), this))
     , m_atRisk(new VaultKeyFilterProxyModel(this))
     , m_atRiskView(new QTableView(this))
     , m_atRiskNote(new QLabel(this))
@@ -113,9 +114,17 @@ OverviewPage::OverviewPage(ConsoleSession *session, VaultKeyTableModel *keys, QW
     atRiskHeader->addWidget(open);
     layout->addLayout(atRiskHeader);
 
-    m_atRisk->setSourceModel(keys);
+    // Its own query, not the Vault Keys table's rows: the server lists every key at 80 % of its
+    // cap or more, fullest first, whatever that table is filtered to or has loaded. The proxy
+    // drops revoked and expired keys (they can no longer spend) and keeps the server's order.
+    m_atRiskKeys->setConnectionMonitor(session->monitor());
+    m_atRiskKeys->setTimeFormatter(session->timeFormatter());
+    m_atRiskKeys->setLiveAnnotations(session->runway(), session->runaway());
+    m_atRiskKeys->setPageSize(1000);
+    m_atRisk->setSourceModel(m_atRiskKeys);
     m_atRisk->setStatusFilter(VaultKeyFilterProxyModel::StatusFilter::AtRisk);
-    m_atRisk->sort(VaultKeyTableModel::UtilisationColumn, Qt::DescendingOrder);
+    m_atRisk->setServerSort(QStringLiteral("utilisation"));
+    m_atRiskKeys->setQuery(m_atRisk->serverQuery());
     m_atRiskView->setObjectName(QStringLiteral("atRiskTableView"));
     m_atRiskView->setAccessibleName(tr("Keys at or near their cap"));
     m_atRiskView->setModel(m_atRisk);
@@ -134,6 +143,8 @@ OverviewPage::OverviewPage(ConsoleSession *session, VaultKeyTableModel *keys, QW
                                            new KeyStatusDelegate(m_atRiskView));
     m_atRiskView->setItemDelegateForColumn(VaultKeyTableModel::UtilisationColumn,
                                            new CapUtilisationDelegate(m_atRiskView));
+    m_atRiskView->setItemDelegateForColumn(VaultKeyTableModel::RunLabelColumn,
+                                           new RunLabelDelegate(m_atRiskView));
     for (int column :
          {int(VaultKeyTableModel::KeyHintColumn), int(VaultKeyTableModel::CallsColumn),
           int(VaultKeyTableModel::BlockedColumn), int(VaultKeyTableModel::AllowedOperationsColumn),
@@ -156,12 +167,25 @@ OverviewPage::OverviewPage(ConsoleSession *session, VaultKeyTableModel *keys, QW
         connect(m_atRisk, signal, this, &OverviewPage::updateAtRisk);
     connect(m_atRisk, &QAbstractItemModel::modelReset, this, &OverviewPage::updateAtRisk);
     connect(m_atRisk, &QAbstractItemModel::layoutChanged, this, &OverviewPage::updateAtRisk);
-    connect(keys, &QAbstractItemModel::rowsInserted, this, &OverviewPage::updateAtRisk);
+    connect(m_atRiskKeys, &VaultKeyTableModel::refreshed, this, [this] {
+        // Every at-risk key, not a page of them: the count beside the title is the server's.
+        if (m_atRiskKeys->canFetchMore({}))
+            m_atRiskKeys->fetchMore({});
+        updateAtRisk();
+    });
+    connect(m_atRiskKeys, &VaultKeyTableModel::loadingChanged, this, &OverviewPage::updateAtRisk);
+    connect(m_atRiskKeys, &VaultKeyTableModel::loadFailed, this, [this](const QString &message) {
+        m_banner->showMessage(MessageBanner::Kind::Warning,
+                              tr("Could not read the keys near their cap: %1").arg(message),
+                              tr("Retry"));
+        updateAtRisk();
+    });
     connect(open, &QPushButton::clicked, this, &OverviewPage::openVaultKeysRequested);
     connect(session->monitor(), &ConnectionMonitor::refreshDue, this, [this] {
         m_model->refresh();
         m_vendorSpend->refresh();
         m_topRuns->refresh();
+        m_atRiskKeys->refresh();
     });
     connect(m_model, &QAbstractItemModel::dataChanged, this, &OverviewPage::updateCards);
     connect(m_model, &StatsModel::refreshed, this, [this] {
@@ -179,6 +203,10 @@ OverviewPage::OverviewPage(ConsoleSession *session, VaultKeyTableModel *keys, QW
         m_model->refresh();
         m_vendorSpend->refresh();
         m_topRuns->refresh();
+        if (m_atRiskKeys->hasLoaded())
+            m_atRiskKeys->refresh();
+        else
+            m_atRiskKeys->reload();
     });
     connect(m_vendorSpend, &VendorSpendTodayModel::loadFailed, this,
             [this](const QString &message) {
@@ -204,8 +232,13 @@ OverviewPage::OverviewPage(ConsoleSession *session, VaultKeyTableModel *keys, QW
                 m_vendorSpend->setTimeFormatter(formatter);
                 m_vendorChart->setTimeFormatter(formatter);
                 m_topRuns->setTimeFormatter(formatter);
+                m_atRiskKeys->setTimeFormatter(formatter);
                 updateCards();
             });
+    // The grey notes beside the section titles give way in a narrow window (1024 px) instead
+    // of widening it; the whole note is in their tooltips.
+    for (QLabel *note : {m_asOf, m_atRiskNote, m_vendorNote, m_topRunsNote})
+        note->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     updateCards();
     updateAtRisk();
     updateTodayNotes();
@@ -342,6 +375,8 @@ QWidget *OverviewPage::buildTopRuns()
     m_topRunsView->setModel(m_topRunsBySpend);
     m_topRunsView->setItemDelegateForColumn(RunTableModel::UtilisationColumn,
                                             new CapUtilisationDelegate(m_topRunsView));
+    m_topRunsView->setItemDelegateForColumn(RunTableModel::LabelColumn,
+                                            new RunLabelDelegate(m_topRunsView));
     for (int column = 0; column < RunTableModel::ColumnCount; ++column) {
         const bool shown = column == RunTableModel::LabelColumn
             || column == RunTableModel::SpendColumn || column == RunTableModel::UtilisationColumn
@@ -401,14 +436,19 @@ OverviewPage::~OverviewPage() = default;
 
 void OverviewPage::updateAtRisk()
 {
+    if (!m_atRiskKeys->hasLoaded()) {
+        m_atRiskNote->setText(m_atRiskKeys->isLoading() ? tr("Loading…") : QString());
+        return;
+    }
+    // Counted from the server's answer, all pages read; the proxy only drops keys that were
+    // revoked or expired since (they can no longer spend).
     const int atRisk = m_atRisk->rowCount();
-    const int loaded = m_keys->rowCount();
-    QString note = atRisk == 0
-        ? tr("none of the %n loaded key(s) is at 80 % of its cap or more", nullptr, loaded)
-        : tr("%1 of the %n loaded key(s), fullest first; Enter opens one", nullptr, loaded)
-              .arg(atRisk);
-    if (m_keys->hasMore())
-        note += tr(" (more keys load on the Vault Keys page)");
+    QString note = atRisk == 0 ? tr("no live key is at 80 % of its cap or more")
+                               : tr("%n live key(s) at 80 % of the cap or more, fullest first; "
+                                    "Enter opens one",
+                                    nullptr, atRisk);
+    if (m_atRiskKeys->hasMore())
+        note += tr(" (reading more…)");
     m_atRiskNote->setText(note);
 }
 

@@ -23,16 +23,16 @@ class VendorSpendTodayModel;
 
 // The Overview: the four stat cards of GET /v1/stats/today with their "as of" time always
 // visible; today's spend by vendor over the spend window (a chart, or the same as a table); the
-// top runs of today by spend with their cap utilisation; and the loaded keys at 80 % of their cap
-// or more, fullest first. Every run and key opens where it lives (Enter or double-click).
+// top runs of today by spend with their cap utilisation; and every live key at 80 % of its cap or
+// more, fullest first, as the server ranks them (independent of the Vault Keys table). Every run
+// and key opens where it lives (Enter or double-click).
 class OverviewPage : public QWidget
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(OverviewPage)
 
 public:
-    // `keys` is the Vault Keys page's model: the at-risk list shares its rows and refreshes.
-    OverviewPage(ConsoleSession *session, VaultKeyTableModel *keys, QWidget *parent = nullptr);
+    explicit OverviewPage(ConsoleSession *session, QWidget *parent = nullptr);
     ~OverviewPage() override;
 
     StatsModel *model() const { return m_model; }
@@ -44,6 +44,8 @@ public:
     RunTableModel *topRunsModel() const { return m_topRuns; }
     QTableView *topRunsView() const { return m_topRunsView; }
     QTableView *atRiskView() const { return m_atRiskView; }
+    VaultKeyTableModel *atRiskModel() const { return m_atRiskKeys; }
+    QLabel *atRiskNote() const { return m_atRiskNote; }
 
 Q_SIGNALS:
     void openVaultKeysRequested();
@@ -70,7 +72,7 @@ private:
     QList<StatCard *> m_cards;
     QLabel *m_asOf;
     MessageBanner *m_banner;
-    VaultKeyTableModel *m_keys;
+    VaultKeyTableModel *m_atRiskKeys;
     VaultKeyFilterProxyModel *m_atRisk;
     QTableView *m_atRiskView;
     QLabel *m_atRiskNote;

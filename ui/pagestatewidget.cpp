@@ -7,6 +7,8 @@
 #include <QPushButton>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace keybrake {
 
 PageStateWidget::PageStateWidget(QWidget *parent)
@@ -30,7 +32,9 @@ PageStateWidget::PageStateWidget(QWidget *parent)
     m_text->setAlignment(Qt::AlignCenter);
     m_text->setWordWrap(true);
     m_text->setTextFormat(Qt::RichText);
-    m_text->setMaximumWidth(520);
+    // The page's whole width, the text in a centred column with the height it needs there
+    // (fitText): a word-wrapped label centred by the layout was given a height for another
+    // width, and its last line was cut off ("Issue one, or point an").
     m_text->setObjectName(QStringLiteral("pageStateTextLabel"));
     m_busy->setRange(0, 0);
     m_busy->setMaximumWidth(160);
@@ -41,7 +45,7 @@ PageStateWidget::PageStateWidget(QWidget *parent)
     layout->addWidget(m_icon, 0, Qt::AlignHCenter);
     layout->addSpacing(6);
     layout->addWidget(m_title, 0, Qt::AlignHCenter);
-    layout->addWidget(m_text, 0, Qt::AlignHCenter);
+    layout->addWidget(m_text); // full width; fitText() centres a column of TextWidth
     layout->addSpacing(10);
     layout->addWidget(m_busy, 0, Qt::AlignHCenter);
     layout->addWidget(m_action, 0, Qt::AlignHCenter);
@@ -50,6 +54,25 @@ PageStateWidget::PageStateWidget(QWidget *parent)
 }
 
 PageStateWidget::~PageStateWidget() = default;
+
+void PageStateWidget::resizeEvent(QResizeEvent *event)
+{
+    fitText();
+    QWidget::resizeEvent(event);
+}
+
+void PageStateWidget::fitText()
+{
+    // Width from the page, and the height the text needs at that width: the layout alone gave
+    // the label its one-size height and cut the last line.
+    const QMargins margins = layout()->contentsMargins();
+    const int full = std::max(0, width() - margins.left() - margins.right());
+    const int side = std::max(0, (full - TextWidth) / 2);
+    m_text->setContentsMargins(side, 0, side, 0);
+    const int height = m_text->heightForWidth(full);
+    if (height >= 0)
+        m_text->setFixedHeight(height);
+}
 
 void PageStateWidget::showLoading(const QString &text)
 {
@@ -70,6 +93,7 @@ void PageStateWidget::showMessage(const QString &icon, const QString &title, con
     m_title->setText(title);
     m_text->setText(text);
     m_text->setVisible(!text.isEmpty());
+    fitText();
     m_busy->hide();
     m_action->setText(actionText);
     m_action->setVisible(!actionText.isEmpty());

@@ -26,10 +26,17 @@ public:
     QString title() const;
     QString text() const;
 
+    QLabel *textLabel() const { return m_text; }
+
 Q_SIGNALS:
     void actionTriggered();
 
+protected:
+    void resizeEvent(QResizeEvent *event) override;
+
 private:
+    void fitText();
+    static constexpr int TextWidth = 520;
     QLabel *m_icon;
     QLabel *m_title;
     QLabel *m_text;

@@ -1,10 +1,12 @@
 #include "ui/runspage.h"
 
+#include "client/keybrakeclient.h"
 #include "client/runquery.h"
 #include "models/auditlogmodel.h"
 #include "models/connectionmonitor.h"
 #include "models/consolesession.h"
 #include "models/livefeed.h"
+#include "models/runawaydetector.h"
 #include "models/rundetailmodel.h"
 #include "models/runexport.h"
 #include "models/runtablemodel.h"
@@ -12,18 +14,25 @@
 #include "models/runwaytracker.h"
 #include "ui/caputilisationdelegate.h"
 #include "ui/keystatusdelegate.h"
+#include "ui/livetablehold.h"
 #include "ui/messagebanner.h"
 #include "ui/pagestatewidget.h"
+#include "ui/runlabeldelegate.h"
 #include "ui/runspendchart.h"
 
+#include <QAction>
 #include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QFileDialog>
 #include <QFontDatabase>
+#include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QPushButton>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -75,9 +84,49 @@ RunsPage::RunsPage(ConsoleSession *session, QWidget *parent)
         return QFileDialog::getExistingDirectory(
             parent, RunsPage::tr("Export run %1 to folder").arg(label));
     })
+    , m_blockPrompt([](QWidget *parent, const QString &prefix) -> std::optional<BlockAnswer> {
+        // The prefix is editable (block the agent, or only this run); the reason is required
+        // by the server and kept on the block and the audit row.
+        QDialog dialog(parent);
+        dialog.setWindowTitle(RunsPage::tr("Block a label prefix"));
+        auto *form = new QFormLayout(&dialog);
+        auto *explain = new QLabel(
+            RunsPage::tr("While the block is in force no vault key whose run label starts with "
+                         "the prefix is issued, and no call of an existing one is admitted."),
+            &dialog);
+        explain->setWordWrap(true);
+        form->addRow(explain);
+        auto *prefixEdit = new QLineEdit(prefix, &dialog);
+        prefixEdit->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+        prefixEdit->setMinimumWidth(360);
+        auto *reasonEdit = new QLineEdit(&dialog);
+        reasonEdit->setPlaceholderText(RunsPage::tr("Why, for the audit log (required)"));
+        form->addRow(RunsPage::tr("&Prefix:"), prefixEdit);
+        form->addRow(RunsPage::tr("&Reason:"), reasonEdit);
+        auto *buttons = new QDialogButtonBox(QDialogButtonBox::Cancel, &dialog);
+        QPushButton *block =
+            buttons->addButton(RunsPage::tr("&Block prefix"), QDialogButtonBox::AcceptRole);
+        const auto check = [=] {
+            block->setEnabled(!prefixEdit->text().trimmed().isEmpty()
+                              && !reasonEdit->text().trimmed().isEmpty());
+            block->setToolTip(
+                block->isEnabled() ? QString() : RunsPage::tr("Give a prefix and a reason first"));
+        };
+        QObject::connect(prefixEdit, &QLineEdit::textChanged, &dialog, check);
+        QObject::connect(reasonEdit, &QLineEdit::textChanged, &dialog, check);
+        check();
+        QObject::connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+        QObject::connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+        form->addRow(buttons);
+        reasonEdit->setFocus();
+        if (dialog.exec() != QDialog::Accepted)
+            return std::nullopt;
+        return BlockAnswer {prefixEdit->text(), reasonEdit->text().trimmed()};
+    })
 {
     setObjectName(QStringLiteral("runsPage"));
     m_runs->setConnectionMonitor(session->monitor());
+    m_runs->setRunawayDetector(session->runaway());
     m_timeline->setConnectionMonitor(session->monitor());
     m_detail->setConnectionMonitor(session->monitor());
     m_calls->setConnectionMonitor(session->monitor());
@@ -186,9 +235,12 @@ RunsPage::RunsPage(ConsoleSession *session, QWidget *parent)
         if (isVisible())
             refresh();
     });
+    connect(session, &ConsoleSession::permissionsChanged, this, &RunsPage::updateActions);
     // The run's runway ("cap in ~12 min") moves with every call and with time.
     connect(session->runway(), &RunwayTracker::updated, this, &RunsPage::updateHeadline);
     updateState();
+    updateActions();
+    refreshBlocks();
 }
 
 RunsPage::~RunsPage() = default;
@@ -258,6 +310,11 @@ void RunsPage::buildUi()
     m_banner = new MessageBanner(this);
     m_banner->setObjectName(QStringLiteral("runsMessageBanner"));
     layout->addWidget(m_banner);
+    // What a run action did (a block created), apart from the load errors a refresh clears.
+    m_actionResult = new MessageBanner(this);
+    m_actionResult->setObjectName(QStringLiteral("runActionResultBanner"));
+    m_actionResult->hide();
+    layout->addWidget(m_actionResult);
 
     auto *splitter = new QSplitter(Qt::Vertical, this);
     splitter->setObjectName(QStringLiteral("runsSplitter"));
@@ -268,6 +325,7 @@ void RunsPage::buildUi()
     m_table = makeTable(QStringLiteral("runsTableView"), tr("Runs"), m_tableStack);
     m_table->setModel(m_runs);
     m_table->setItemDelegateForColumn(RunTableModel::StatusColumn, new KeyStatusDelegate(m_table));
+    m_table->setItemDelegateForColumn(RunTableModel::LabelColumn, new RunLabelDelegate(m_table));
     m_table->setItemDelegateForColumn(RunTableModel::UtilisationColumn,
                                       new CapUtilisationDelegate(m_table));
     const QList<QPair<int, int>> widths = {
@@ -279,6 +337,14 @@ void RunsPage::buildUi()
     };
     for (const auto &[column, width] : widths)
         m_table->setColumnWidth(column, width);
+    m_table->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_table, &QWidget::customContextMenuRequested, this, &RunsPage::onContextMenu);
+    // Live data never changes what a click hits: while the pointer is over the runs, runs that
+    // appear wait (their numbers still update in place), counted in the pill.
+    m_hold = new LiveTableHold(m_table);
+    connect(m_hold, &LiveTableHold::heldChanged, m_runs, &RunTableModel::setHoldingChanges);
+    connect(m_hold, &LiveTableHold::applyRequested, m_runs, &RunTableModel::applyHeldChanges);
+    connect(m_runs, &RunTableModel::heldChangesChanged, this, &RunsPage::updateHeldPill);
     m_tableStack->addWidget(m_state);
     m_tableStack->addWidget(m_table);
     splitter->addWidget(m_tableStack);
@@ -345,9 +411,27 @@ QWidget *RunsPage::buildDetail()
     m_runSummary = new QLabel(detail);
     m_runSummary->setObjectName(QStringLiteral("runSummaryLabel"));
     m_runSummary->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    headline->addWidget(m_runTitle);
+    // Title and summary give way to the run's buttons in a narrow window (both in tooltips).
+    m_runTitle->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_runTitle->setMinimumWidth(160);
+    m_runSummary->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    headline->addWidget(m_runTitle, 1);
     headline->addSpacing(12);
-    headline->addWidget(m_runSummary, 1);
+    headline->addWidget(m_runSummary, 2);
+    // What the run's page is for in an incident: stop it, keep its agent out, see its keys.
+    m_revokeRunButton = new QPushButton(tr("Re&voke run…"), detail);
+    m_revokeRunButton->setObjectName(QStringLiteral("revokeRunPushButton"));
+    m_blockPrefixButton = new QPushButton(tr("B&lock prefix…"), detail);
+    m_blockPrefixButton->setObjectName(QStringLiteral("blockPrefixPushButton"));
+    m_openKeysButton = new QPushButton(tr("Open &keys"), detail);
+    m_openKeysButton->setObjectName(QStringLiteral("openRunKeysPushButton"));
+    m_openKeysButton->setToolTip(tr("The keys of this run on Vault Keys"));
+    headline->addWidget(m_openKeysButton);
+    headline->addWidget(m_blockPrefixButton);
+    headline->addWidget(m_revokeRunButton);
+    connect(m_revokeRunButton, &QPushButton::clicked, this, [this] { revokeRun(m_label); });
+    connect(m_blockPrefixButton, &QPushButton::clicked, this, [this] { blockPrefix(m_label); });
+    connect(m_openKeysButton, &QPushButton::clicked, this, [this] { openKeys(m_label); });
     layout->addLayout(headline);
 
     auto *controls = new QHBoxLayout;
@@ -509,8 +593,129 @@ void RunsPage::applyFilters()
     updateState();
 }
 
+QList<QAction *> RunsPage::runActions(const QString &label)
+{
+    const QString prefix = client::labelPrefixOf(label);
+    auto *revoke = new QAction(tr("Revoke run…"), this);
+    revoke->setObjectName(QStringLiteral("revokeRunAction"));
+    auto *block = new QAction(
+        prefix.isEmpty() ? tr("Block this run…") : tr("Block prefix %1…").arg(prefix), this);
+    block->setObjectName(QStringLiteral("blockPrefixAction"));
+    auto *keys = new QAction(tr("Open keys"), this);
+    keys->setObjectName(QStringLiteral("openRunKeysAction"));
+    const QString blocked = m_session->blockedReason(client::AdminRole::Operator);
+    for (QAction *action : {revoke, block}) {
+        action->setEnabled(blocked.isEmpty());
+        action->setToolTip(blocked);
+    }
+    connect(revoke, &QAction::triggered, this, [this, label] { revokeRun(label); });
+    connect(block, &QAction::triggered, this, [this, label] { blockPrefix(label); });
+    connect(keys, &QAction::triggered, this, [this, label] { openKeys(label); });
+    return {keys, block, revoke};
+}
+
+void RunsPage::onContextMenu(const QPoint &position)
+{
+    // The run under the pointer now, captured: the menu acts on it whatever arrives meanwhile.
+    const client::RunSummary *run = m_runs->runAt(m_table->indexAt(position).row());
+    if (!run)
+        return;
+    auto *menu = new QMenu(this);
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    menu->setToolTipsVisible(true);
+    menu->addSection(run->label);
+    const QList<QAction *> actions = runActions(run->label);
+    for (QAction *action : actions) {
+        action->setParent(menu);
+        menu->addAction(action);
+    }
+    m_hold->holdWhileOpen(menu);
+    menu->popup(m_table->viewport()->mapToGlobal(position));
+}
+
+void RunsPage::updateHeldPill()
+{
+    const int waiting = m_runs->heldNewRuns();
+    m_hold->setPendingText(waiting > 0 ? tr("%n new run(s) — show", nullptr, waiting) : QString());
+}
+
+void RunsPage::revokeRun(const QString &label)
+{
+    if (label.isEmpty() || !m_session->allows(client::AdminRole::Operator))
+        return;
+    Q_EMIT stopRunRequested(label);
+}
+
+void RunsPage::openKeys(const QString &label)
+{
+    if (!label.isEmpty())
+        Q_EMIT openKeysRequested(label);
+}
+
+void RunsPage::blockPrefix(const QString &label)
+{
+    if (label.isEmpty() || !m_session->allows(client::AdminRole::Operator))
+        return;
+    QString prefix = client::labelPrefixOf(label);
+    if (prefix.isEmpty())
+        prefix = label;
+    const std::optional<BlockAnswer> answer = m_blockPrompt(this, prefix);
+    if (!answer || answer->prefix.isEmpty())
+        return;
+    client::CreateBlockRequest request;
+    request.labelPrefix = answer->prefix;
+    request.reason = answer->reason;
+    m_session->monitor()->track(m_session->client()->createBlock(
+        request, this, [this](const client::Result<client::PrefixBlock> &result) {
+            if (!result) {
+                m_actionResult->showMessage(
+                    MessageBanner::Kind::Error,
+                    tr("Could not block the prefix: %1").arg(result.error().message));
+                return;
+            }
+            // Named in words, so a wrong target is seen at once.
+            m_actionResult->showMessage(
+                MessageBanner::Kind::Information,
+                tr("Blocked prefix “%1” (%2): no call of its runs is admitted until lifted.")
+                    .arg(result->labelPrefix, result->id));
+            Q_EMIT blockCreated(result->labelPrefix);
+            refreshBlocks();
+            m_runs->refresh();
+        }));
+}
+
+void RunsPage::refreshBlocks()
+{
+    m_session->monitor()->track(m_session->client()->blocks(
+        false, this, [this](const client::Result<QList<client::PrefixBlock>> &result) {
+            // Without the list (a viewer may read it; an old server may not have it) runs just
+            // do not say "Blocked"; the refusals still show in their Blocked column.
+            if (result)
+                m_runs->setBlocks(*result);
+        }));
+}
+
+void RunsPage::updateActions()
+{
+    const bool selected = !m_label.isEmpty();
+    const QString blocked = m_session->blockedReason(client::AdminRole::Operator);
+    m_openKeysButton->setEnabled(selected);
+    for (QPushButton *button : {m_revokeRunButton, m_blockPrefixButton})
+        button->setEnabled(selected && blocked.isEmpty());
+    const QString prefix = client::labelPrefixOf(m_label);
+    m_revokeRunButton->setToolTip(
+        !blocked.isEmpty() ? blocked
+                           : tr("Stop every key of this run: the kill switch with its label "
+                                "filled in, a dry run first"));
+    m_blockPrefixButton->setToolTip(!blocked.isEmpty()
+                                        ? blocked
+                                        : tr("Refuse every call and new key under %1")
+                                              .arg(prefix.isEmpty() ? m_label : prefix));
+}
+
 void RunsPage::refresh()
 {
+    refreshBlocks();
     if (!m_runs->hasLoaded() && !m_runs->isLoading()) {
         applyFilters();
     } else {
@@ -533,6 +738,7 @@ void RunsPage::showRun(const QString &label)
     if (label == m_label)
         return;
     m_label = label;
+    updateActions();
     m_selectionSince = {};
     m_selectionUntil = {};
     {

@@ -6,6 +6,7 @@
 #include <QWidget>
 
 #include <functional>
+#include <optional>
 
 class QComboBox;
 class QLabel;
@@ -20,6 +21,7 @@ namespace keybrake {
 
 class AuditLogModel;
 class ConsoleSession;
+class LiveTableHold;
 class MessageBanner;
 class PageStateWidget;
 class RunDetailModel;
@@ -40,6 +42,15 @@ public:
     // Where "Export run…" writes: asks for a folder (a seam, so tests need no dialog). An empty
     // answer cancels.
     using DirectoryChooser = std::function<QString(QWidget *parent, const QString &label)>;
+    // "Block prefix…": asks for the prefix (pre-filled with the run's agent) and the reason the
+    // server requires (a seam, so tests need no dialog). nullopt cancels.
+    struct BlockAnswer
+    {
+        QString prefix;
+        QString reason;
+    };
+    using BlockPrompt =
+        std::function<std::optional<BlockAnswer>(QWidget *parent, const QString &prefix)>;
 
     // The time ranges of the chart.
     enum class Range {
@@ -72,6 +83,13 @@ public:
     RunExport *exporter() const { return m_export; }
     MessageBanner *banner() const { return m_banner; }
     PageStateWidget *stateWidget() const { return m_state; }
+    QPushButton *revokeRunButton() const { return m_revokeRunButton; }
+    QPushButton *blockPrefixButton() const { return m_blockPrefixButton; }
+    QPushButton *openKeysButton() const { return m_openKeysButton; }
+    LiveTableHold *liveHold() const { return m_hold; }
+    void setBlockPrompt(BlockPrompt prompt) { m_blockPrompt = std::move(prompt); }
+    // The actions of a run's context menu (the same as the buttons, for that row's run).
+    QList<QAction *> runActions(const QString &label);
 
     QString currentRun() const { return m_label; }
     bool isShowingTable() const;
@@ -88,9 +106,19 @@ public Q_SLOTS:
     void exportRun();
     // The chart's range: a drag, or the range selector.
     void selectRange(const QDateTime &since, const QDateTime &until);
+    // The run's actions: the kill switch for its label (stopRunRequested), a block on its agent
+    // prefix, and its keys on Vault Keys (openKeysRequested).
+    void revokeRun(const QString &label);
+    void blockPrefix(const QString &label);
+    void openKeys(const QString &label);
 
 Q_SIGNALS:
     void openKeyRequested(const QString &keyId);
+    // "Revoke run…": the kill switch with this run label filled in.
+    void stopRunRequested(const QString &label);
+    // "Open keys": Vault Keys showing the keys of this run.
+    void openKeysRequested(const QString &label);
+    void blockCreated(const QString &prefix);
     void exportFinished(bool ok, const QString &message);
 
 protected:
@@ -106,6 +134,10 @@ private:
     void updateHeadline();
     void selectRowOf(const QString &label);
     void selectFirstIfAsked();
+    void updateActions();
+    void refreshBlocks();
+    void onContextMenu(const QPoint &position);
+    void updateHeldPill();
 
     ConsoleSession *m_session;
     RunTableModel *m_runs;
@@ -114,6 +146,11 @@ private:
     AuditLogModel *m_calls;
     RunExport *m_export;
     DirectoryChooser m_chooseDirectory;
+    BlockPrompt m_blockPrompt;
+    LiveTableHold *m_hold = nullptr;
+    QPushButton *m_revokeRunButton = nullptr;
+    QPushButton *m_blockPrefixButton = nullptr;
+    QPushButton *m_openKeysButton = nullptr;
     QString m_label;
     QDateTime m_selectionSince;
     QDateTime m_selectionUntil;
@@ -125,6 +162,7 @@ private:
     QComboBox *m_prefix = nullptr;
     QComboBox *m_status = nullptr;
     MessageBanner *m_banner = nullptr;
+    MessageBanner *m_actionResult = nullptr;
     QStackedWidget *m_tableStack = nullptr;
     PageStateWidget *m_state = nullptr;
     QTableView *m_table = nullptr;

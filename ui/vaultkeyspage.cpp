@@ -19,6 +19,7 @@
 #include "ui/pagestatewidget.h"
 #include "ui/revokebutton.h"
 #include "ui/revokereasonbar.h"
+#include "ui/runlabeldelegate.h"
 #include "ui/themedicon.h"
 
 #include <QAction>
@@ -167,6 +168,8 @@ void VaultKeysPage::buildUi()
     header->addWidget(title);
     header->addSpacing(12);
     header->addWidget(m_summary, 1, Qt::AlignBottom);
+    // The summary gives way to the search at narrow widths (its text is in the tooltip too).
+    m_summary->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     outer->addLayout(header);
 
     auto *filters = new QHBoxLayout;
@@ -178,8 +181,10 @@ void VaultKeysPage::buildUi()
     m_search->setClearButtonEnabled(true);
     m_search->addAction(ThemedIcon::icon(QStringLiteral("search")), QLineEdit::LeadingPosition);
     m_search->setMinimumWidth(260);
-    filters->addWidget(m_search);
-    filters->addSpacing(8);
+    // On the title row, as in the design: the status chips, vendor and Issue key below then fit
+    // a 1024 px window without the "All" chip drawn over the search box.
+    header->addSpacing(12);
+    header->addWidget(m_search);
 
     m_statusGroup = new QButtonGroup(this);
     m_statusGroup->setExclusive(true);
@@ -258,6 +263,10 @@ void VaultKeysPage::buildUi()
     m_table->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder);
     m_table->setSortingEnabled(true);
     m_table->horizontalHeader()->setSortIndicatorClearable(true);
+    // Spend and utilisation rank on the server, over every matching key (highest first), so the
+    // top of the table is the real top and not the top of the rows loaded so far.
+    connect(m_table->horizontalHeader(), &QHeaderView::sortIndicatorChanged, this,
+            &VaultKeysPage::onSortChanged);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -296,33 +305,42 @@ void VaultKeysPage::buildUi()
     for (const auto &[column, width] : widths)
         m_table->setColumnWidth(column, width);
     m_table->setColumnHidden(Model::AllowedOperationsColumn, true);
+    m_table->viewport()->installEventFilter(this);
     m_table->horizontalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
-    connect(
-        m_table->horizontalHeader(), &QHeaderView::customContextMenuRequested, this,
-        [this](const QPoint &position) {
-            auto *menu = new QMenu(this);
-            menu->setAttribute(Qt::WA_DeleteOnClose);
-            menu->addSection(tr("Columns"));
-            for (int column = 0; column < Model::ColumnCount; ++column) {
-                QAction *toggle =
-                    menu->addAction(m_model->headerData(column, Qt::Horizontal).toString());
-                toggle->setCheckable(true);
-                toggle->setChecked(!m_table->isColumnHidden(column));
-                // Name and Action stay: without them a row can be neither told nor stopped.
-                toggle->setEnabled(column != Model::NameColumn && column != Model::ActionColumn);
-                connect(toggle, &QAction::toggled, this,
-                        [this, column](bool shown) { m_table->setColumnHidden(column, !shown); });
-            }
-            menu->popup(m_table->horizontalHeader()->mapToGlobal(position));
-        });
+    connect(m_table->horizontalHeader(), &QHeaderView::customContextMenuRequested, this,
+            [this](const QPoint &position) {
+                auto *menu = new QMenu(this);
+                menu->setAttribute(Qt::WA_DeleteOnClose);
+                menu->addSection(tr("Columns"));
+                for (int column = 0; column < Model::ColumnCount; ++column) {
+                    QAction *toggle =
+                        menu->addAction(m_model->headerData(column, Qt::Horizontal).toString());
+                    toggle->setCheckable(true);
+                    toggle->setChecked(!m_table->isColumnHidden(column));
+                    // Name and Action stay: without them a row can be neither told nor stopped.
+                    toggle->setEnabled(column != Model::NameColumn
+                                       && column != Model::ActionColumn);
+                    connect(toggle, &QAction::toggled, this, [this, column](bool shown) {
+                        // The user's choice wins over fitting the width.
+                        m_userColumns.insert(column);
+                        m_table->setColumnHidden(column, !shown);
+                    });
+                }
+                menu->popup(m_table->horizontalHeader()->mapToGlobal(position));
+            });
     m_table->setItemDelegateForColumn(Model::StatusColumn, new KeyStatusDelegate(m_table));
     m_table->setItemDelegateForColumn(Model::UtilisationColumn,
                                       new CapUtilisationDelegate(m_table));
+    m_table->setItemDelegateForColumn(Model::RunLabelColumn, new RunLabelDelegate(m_table));
     m_revokeButton = new RevokeButton(m_table);
     m_table->setItemDelegateForColumn(Model::ActionColumn, m_revokeButton);
     // Live data never changes what a click hits: while the pointer is over the table, new and
     // vanished keys and re-sorts wait (numbers still update in place).
     m_hold = new LiveTableHold(m_table);
+    connect(m_hold, &LiveTableHold::heldChanged, this, [this](bool held) {
+        if (!held)
+            fitColumns();
+    });
     connect(m_hold, &LiveTableHold::heldChanged, this, [this](bool held) {
         m_model->setHoldingChanges(held);
         m_proxy->setHoldingOrder(held);
@@ -562,6 +580,111 @@ void VaultKeysPage::showDetails(const QString &keyId)
     }
 }
 
+bool VaultKeysPage::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_table->viewport() && event->type() == QEvent::Resize)
+        QTimer::singleShot(0, this, &VaultKeysPage::fitColumns);
+    return QWidget::eventFilter(watched, event);
+}
+
+void VaultKeysPage::fitColumns()
+{
+    // What must be in view without scrolling sideways, at 1024 px too: the key (name, status),
+    // its cap utilisation and runway, and its Revoke button. The other columns give way in this
+    // order while the rows are too narrow, and come back when there is room; the run label
+    // narrows (it elides in its run id, the agent stays) before anything above goes.
+    static const int giveWay[] = {
+        Model::KeyHintColumn, Model::CallsColumn,   Model::BlockedColumn,    Model::VendorColumn,
+        Model::CapColumn,     Model::ExpiresColumn, Model::SpentTodayColumn,
+    };
+    static const QHash<int, int> widths = {
+        {Model::NameColumn, 165},        {Model::KeyHintColumn, 70},
+        {Model::StatusColumn, 142},      {Model::VendorColumn, 62},
+        {Model::CapColumn, 72},          {Model::SpentTodayColumn, 84},
+        {Model::UtilisationColumn, 128}, {Model::CallsColumn, 50},
+        {Model::BlockedColumn, 60},      {Model::AllowedOperationsColumn, 200},
+        {Model::RunwayColumn, 118},      {Model::ExpiresColumn, 96},
+        {Model::ActionColumn, 150},
+    };
+    constexpr int LabelWidth = 200;
+    constexpr int LabelMinimum = 110;
+    const int available = m_table->viewport()->width();
+    // Never while the pointer is over the rows: a column giving way would move Revoke under it
+    // (a scroll bar appearing as rows arrive narrows the rows too). The hold's end fits them.
+    if (available <= 0 || (m_hold && m_hold->isHeld()))
+        return;
+    const auto shownWidth = [this](int except) {
+        int total = 0;
+        for (int column = 0; column < Model::ColumnCount; ++column)
+            if (column != except && !m_table->isColumnHidden(column))
+                total += m_table->columnWidth(column);
+        return total;
+    };
+    // Start from everything the user has not hidden, then give way.
+    for (int column : giveWay) {
+        if (!m_userColumns.contains(column)) {
+            m_table->setColumnHidden(column, false);
+            m_table->setColumnWidth(column, widths.value(column));
+        }
+    }
+    if (!m_userColumns.contains(Model::RunLabelColumn))
+        m_table->setColumnHidden(Model::RunLabelColumn, false);
+    m_table->setColumnWidth(Model::NameColumn, widths.value(Model::NameColumn));
+    for (int column : giveWay) {
+        if (shownWidth(Model::RunLabelColumn) + LabelWidth <= available)
+            break;
+        if (!m_userColumns.contains(column))
+            m_table->setColumnHidden(column, true);
+    }
+    const int room = available - shownWidth(Model::RunLabelColumn);
+    m_table->setColumnWidth(Model::RunLabelColumn, std::clamp(room, LabelMinimum, LabelWidth));
+    // Narrower still (the details panel open beside it): the name gives up width too, down to
+    // what shows its start; the label stays in the details.
+    if (shownWidth(-1) > available && !m_userColumns.contains(Model::RunLabelColumn))
+        m_table->setColumnHidden(Model::RunLabelColumn, true);
+    const int nameRoom = available - shownWidth(Model::NameColumn);
+    m_table->setColumnWidth(Model::NameColumn,
+                            std::clamp(nameRoom, 100, widths.value(Model::NameColumn)));
+}
+
+void VaultKeysPage::showKeysOfRun(const QString &label)
+{
+    m_statusGroup->button(int(StatusFilter::All))->setChecked(true);
+    m_vendor->setCurrentIndex(0);
+    {
+        const QSignalBlocker block(m_search);
+        m_search->setText(label);
+    }
+    applyFilters();
+}
+
+void VaultKeysPage::onSortChanged(int column, Qt::SortOrder order)
+{
+    QString sort;
+    if (column == Model::SpentTodayColumn)
+        sort = QStringLiteral("spend");
+    else if (column == Model::UtilisationColumn)
+        sort = QStringLiteral("utilisation");
+    QHeaderView *header = m_table->horizontalHeader();
+    if (!sort.isEmpty() && order == Qt::AscendingOrder) {
+        // The server ranks highest first only; a second click on the same column clears the
+        // order instead of showing the lowest of the loaded rows.
+        const bool again = m_proxy->serverSort() == sort;
+        QSignalBlocker block(header);
+        header->setSortIndicator(again ? -1 : column, Qt::DescendingOrder);
+        if (again) {
+            sort.clear();
+            column = -1;
+        }
+        m_proxy->sort(column, Qt::DescendingOrder);
+    }
+    if (sort == m_proxy->serverSort())
+        return;
+    m_proxy->setServerSort(sort);
+    m_model->setQuery(m_proxy->serverQuery());
+    updateState();
+}
+
 void VaultKeysPage::applyFilters()
 {
     m_proxy->setStatusFilter(StatusFilter(m_statusGroup->checkedId()));
@@ -605,6 +728,7 @@ void VaultKeysPage::updateState()
         m_stack->setCurrentWidget(m_state);
     }
     m_summary->setText(summaryText());
+    m_summary->setToolTip(m_summary->text());
     Q_EMIT summaryChanged(summaryText());
 }
 

@@ -3,6 +3,7 @@
 #include "models/keypolicydraft.h"
 
 #include <QPointer>
+#include <QSet>
 #include <QWidget>
 
 #include <optional>
@@ -70,14 +71,23 @@ public Q_SLOTS:
     // Opens the Issue Key form, empty or pre-filled ("Issue a similar key").
     void openIssueDialog(const std::optional<keybrake::KeyPolicyDraft> &draft = std::nullopt);
     void showDetails(const QString &keyId);
+    // Every key of one run (Runs ▸ Open keys): all statuses, searched by its label.
+    void showKeysOfRun(const QString &label);
 
 Q_SIGNALS:
     void summaryChanged(const QString &text);
     // The runaway banner's "Revoke run…": the kill switch for that run label.
     void stopRunRequested(const QString &label);
 
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 private:
     void buildUi();
+    // Hides the least needed columns while the table is narrow (1024 px windows), so the key,
+    // its cap utilisation, runway and Revoke stay in view without a horizontal scroll bar.
+    void fitColumns();
+    void onSortChanged(int column, Qt::SortOrder order);
     void applyFilters();
     void updateState();
     void updatePermissions();
@@ -91,6 +101,7 @@ private:
     QString keyIdAt(const QModelIndex &proxyIndex) const;
 
     ConsoleSession *m_session;
+    QSet<int> m_userColumns; // shown or hidden by the user (header menu): not fitted
     VaultKeyTableModel *m_model;
     VaultKeyFilterProxyModel *m_proxy;
     QLineEdit *m_search = nullptr;

@@ -161,14 +161,9 @@
 <context>
     <name>keybrake::OverviewPage</name>
     <message numerus="yes">
-        <source>none of the %n loaded key(s) is at 80 % of its cap or more</source>
+        <source>%n live key(s) at 80 % of the cap or more, fullest first; Enter opens one</source>
         <translation>
-            <numerusform>none of the %n loaded key is at 80 % of its cap or more</numerusform><numerusform>none of the %n loaded keys is at 80 % of its cap or more</numerusform></translation>
-    </message>
-    <message numerus="yes">
-        <source>%1 of the %n loaded key(s), fullest first; Enter opens one</source>
-        <translation>
-            <numerusform>%1 of the %n loaded key, fullest first; Enter opens one</numerusform><numerusform>%1 of the %n loaded keys, fullest first; Enter opens one</numerusform></translation>
+            <numerusform>%n live key at 80 % of the cap or more, fullest first; Enter opens one</numerusform><numerusform>%n live keys at 80 % of the cap or more, fullest first; Enter opens one</numerusform></translation>
     </message>
 </context>
 <context>
@@ -245,6 +240,16 @@
         <translation>
             <numerusform>%n key of this run can still make calls</numerusform><numerusform>%n keys of this run can still make calls</numerusform></translation>
     </message>
+    <message numerus="yes">
+        <source>Ended: %n of its key(s) revoked, the rest expired</source>
+        <translation>
+            <numerusform>Ended: %n of its key revoked, the rest expired</numerusform><numerusform>Ended: %n of its keys revoked, the rest expired</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 of its %n live key(s) capped today; the others can still make calls</source>
+        <translation>
+            <numerusform>%1 of its %n live key capped today; the others can still make calls</numerusform><numerusform>%1 of its %n live keys capped today; the others can still make calls</numerusform></translation>
+    </message>
 </context>
 <context>
     <name>keybrake::RunawayDetector</name>
@@ -257,6 +262,14 @@
         <source>Denial burst: %n calls refused by the allowlist in a minute (possible prompt injection)</source>
         <translation>
             <numerusform>Denial burst: %n calls refused by the allowlist in a minute (possible prompt injection)</numerusform><numerusform>Denial burst: %n calls refused by the allowlist in a minute (possible prompt injection)</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>keybrake::RunsPage</name>
+    <message numerus="yes">
+        <source>%n new run(s) — show</source>
+        <translation>
+            <numerusform>%n new run — show</numerusform><numerusform>%n new runs — show</numerusform></translation>
     </message>
 </context>
 <context>

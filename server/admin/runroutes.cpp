@@ -95,6 +95,7 @@ awaitable<http::Response> RunRoutes::list(const AdminCall &call)
 
     RunFilter filter;
     filter.range = asked.closed();
+    filter.windowStart = m_context.calendar.windowAt(now).start;
     for (const auto &[name, out] :
          {std::pair<const char *, std::string *> {"label_prefix", &filter.labelPrefix},
           {"q", &filter.query},
@@ -138,6 +139,8 @@ awaitable<http::Response> RunRoutes::list(const AdminCall &call)
         row["vendors"] = std::move(vendors);
         row["keys"] = run.keys;
         row["active_keys"] = run.activeKeys;
+        row["revoked_keys"] = run.revokedKeys;
+        row["capped_keys"] = run.cappedKeys;
         row["total_cap_usd"] = usdJson(run.totalCap);
         row["status"] = run.activeKeys > 0 ? "active" : "ended";
         data.push_back(std::move(row));

@@ -58,6 +58,7 @@ struct RunFilter
     std::string query; // case-insensitive substring of the label
     TimeRange range;
     RunState state = RunState::Any;
+    TimePoint windowStart; // the current spend window, for capped_keys
     int limit = 100;
     std::string cursor;
 };
@@ -68,6 +69,8 @@ struct RunSummary
     std::vector<std::string> vendors; // of its keys, sorted
     std::int64_t keys = 0;
     std::int64_t activeKeys = 0;
+    std::int64_t revokedKeys = 0; // the rest of the ended keys expired
+    std::int64_t cappedKeys = 0; // live keys whose spend + holds today reached their cap
     Usd totalCap; // sum of its keys' daily caps
     CallTotals totals; // calls in the range
 };

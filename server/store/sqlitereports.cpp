@@ -155,20 +155,29 @@ std::optional<RunPosition> decodeRunCursor(std::string_view cursor)
 
 } // namespace
 
-SqliteReports::RunKeys SqliteReports::runKeys(const std::string &label, TimePoint now)
+SqliteReports::RunKeys SqliteReports::runKeys(const std::string &label, TimePoint now,
+                                              TimePoint windowStart)
 {
     RunKeys keys;
     auto select = m_db.prepare(
-        "SELECT id, vendor, daily_cap_micros, revoked_at, expires_at FROM vault_keys "
-        "INDEXED BY vault_keys_label WHERE agent_run_label = ? ORDER BY created_at, id");
-    select.bind(1, std::string_view(label));
+        "SELECT k.id, k.vendor, k.daily_cap_micros, k.revoked_at, k.expires_at, "
+        "coalesce(s.settled_micros + s.held_micros, 0) FROM vault_keys AS k "
+        "INDEXED BY vault_keys_label LEFT JOIN key_spend AS s ON s.key_id = k.id "
+        "AND s.window_start = ? WHERE k.agent_run_label = ? ORDER BY k.created_at, k.id");
+    select.bind(1, ms(windowStart)).bind(2, std::string_view(label));
     std::set<std::string> vendors;
     while (select.step()) {
         keys.ids.push_back(select.text(0));
         vendors.insert(select.text(1));
         keys.totalCap += Usd::fromMicros(select.int64(2));
-        if (select.isNull(3) && select.int64(4) > ms(now))
+        if (select.isNull(3) && select.int64(4) > ms(now)) {
             ++keys.active;
+            // The same test as a key's "capped" status: spent + held today at the cap.
+            if (select.int64(5) >= select.int64(2))
+                ++keys.capped;
+        } else if (!select.isNull(3)) {
+            ++keys.revoked;
+        }
     }
     keys.vendors.assign(vendors.begin(), vendors.end());
     return keys;
@@ -289,7 +298,7 @@ std::optional<Page<RunSummary>> SqliteReports::listRuns(const RunFilter &filter,
     const auto accept = [&](const RunPosition &position) {
         if (after && !after->before(position))
             return;
-        RunKeys keys = runKeys(position.label, now);
+        RunKeys keys = runKeys(position.label, now, filter.windowStart);
         if ((filter.state == RunState::Active && keys.active == 0)
             || (filter.state == RunState::Ended && keys.active > 0))
             return;
@@ -298,6 +307,8 @@ std::optional<Page<RunSummary>> SqliteReports::listRuns(const RunFilter &filter,
         run.vendors = std::move(keys.vendors);
         run.keys = static_cast<std::int64_t>(keys.ids.size());
         run.activeKeys = keys.active;
+        run.revokedKeys = keys.revoked;
+        run.cappedKeys = keys.capped;
         run.totalCap = keys.totalCap;
         run.totals = runCalls(position.label, filter.range);
         run.totals.held = heldOf(keys.ids, filter.range);

@@ -38,9 +38,11 @@ private:
         std::vector<std::string> ids;
         std::vector<std::string> vendors;
         std::int64_t active = 0;
+        std::int64_t revoked = 0;
+        std::int64_t capped = 0; // live, and spent + held in the window at the cap
         Usd totalCap;
     };
-    RunKeys runKeys(const std::string &label, TimePoint now);
+    RunKeys runKeys(const std::string &label, TimePoint now, TimePoint windowStart);
     // The run's latest call in the range (unix ms), or nullopt when it has none there.
     std::optional<std::int64_t> lastCallIn(const std::string &label, const TimeRange &range);
     CallTotals runCalls(const std::string &label, const TimeRange &range);

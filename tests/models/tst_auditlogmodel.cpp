@@ -4,6 +4,7 @@
 // place (refresh, addEntry) without a reset.
 #include "client/jsoncodec.h"
 #include "client/keybrakeclient.h"
+#include "httpburst.h"
 #include "models/auditlogmodel.h"
 #include "testserver.h"
 
@@ -12,6 +13,8 @@
 #include <QSignalSpy>
 #include <QTest>
 #include <QUrlQuery>
+
+#include <future>
 
 using namespace keybrake;
 
@@ -309,6 +312,57 @@ private Q_SLOTS:
                  ts.toUTC().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz")));
         QCOMPARE(model.headerData(AuditLogModel::TimeColumn, Qt::Horizontal).toString(),
                  QStringLiteral("Time (UTC)"));
+    }
+
+    // Issue 13: "newest first" put 11:36:27.373 above .511. A call's row is written when it
+    // completes, and the server lists rows in that order, but the row shows when the call came
+    // in: a slow call that started first was listed above a quick one that started after it.
+    // The rows read newest call first, to the millisecond. Seen to fail on the old code (the
+    // slow call on top).
+    void newestCallFirstToTheMillisecond()
+    {
+        const QJsonObject key = issue(QStringLiteral("audit/order/run-1"), 10);
+        const std::string secret = key.value(QStringLiteral("vault_key")).toString().toStdString();
+        client::AuditQuery query;
+        query.label = QStringLiteral("audit/order/run-1");
+        // One model reads the rows as they arrive (a refresh, as the live log does), one reads
+        // them afterwards (pages).
+        AuditLogModel live(&m_client);
+        live.setQuery(query);
+        QVERIFY(loadAll(live));
+        QCOMPARE(live.rowCount(), 0);
+
+        test::BurstRequest slow;
+        slow.target = "/stripe/v1/charges";
+        slow.headers = {{"Authorization", "Bearer " + secret},
+                        {"Content-Type", "application/x-www-form-urlencoded"},
+                        {"X-Sim-Fault", "delay=1500"}};
+        slow.body = test::stripeCharge(100).toStdString();
+        test::BurstRequest quick = slow;
+        quick.headers["X-Sim-Fault"] = "delay=0";
+        auto first = std::async(std::launch::async, [&] {
+            return test::sendBurst("127.0.0.1", m_server.port(), {slow});
+        });
+        QTest::qWait(300);
+        QCOMPARE(test::sendBurst("127.0.0.1", m_server.port(), {quick}).at(0).status, 200);
+        QCOMPARE(first.get().at(0).status, 200);
+
+        QSignalSpy refreshed(&live, &AuditLogModel::refreshed);
+        live.refresh();
+        QVERIFY(refreshed.wait(20000));
+        AuditLogModel paged(&m_client);
+        paged.setQuery(query);
+        QVERIFY(loadAll(paged));
+        for (AuditLogModel *model : {&live, &paged}) {
+            QCOMPARE(model->rowCount(), 2);
+            const QList<client::AuditEntry> rows = model->entries();
+            // The slow call was written last (the higher id) but came in first: below.
+            QVERIFY(rows.at(0).id.toLongLong() < rows.at(1).id.toLongLong());
+            QVERIFY2(rows.at(0).ts > rows.at(1).ts,
+                     qPrintable(rows.at(0).ts.toString(Qt::ISODateWithMs)
+                                + QStringLiteral(" listed above ")
+                                + rows.at(1).ts.toString(Qt::ISODateWithMs)));
+        }
     }
 };
 

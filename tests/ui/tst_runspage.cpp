@@ -9,19 +9,25 @@
 #include "models/auditlogmodel.h"
 #include "models/connectionmonitor.h"
 #include "models/consolesession.h"
+#include "models/runawaydetector.h"
 #include "models/rundetailmodel.h"
 #include "models/runexport.h"
 #include "models/runtablemodel.h"
 #include "models/runtimelinemodel.h"
 #include "models/timelineseries.h"
 #include "models/usdtext.h"
+#include "models/vaultkeyfilterproxymodel.h"
+#include "models/vaultkeytablemodel.h"
 #include "testserver.h"
+#include "ui/livetablehold.h"
 #include "ui/mainwindow.h"
 #include "ui/messagebanner.h"
 #include "ui/pagestatewidget.h"
 #include "ui/runspage.h"
 #include "ui/runspendchart.h"
+#include "ui/vaultkeyspage.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QAreaSeries>
 #include <QChart>
@@ -564,6 +570,114 @@ private Q_SLOTS:
         find();
         QCOMPARE(m_window->currentPage(), MainWindow::Page::VaultKeys);
         QCOMPARE(QApplication::focusWidget()->objectName(), u"searchLineEdit"_s);
+    }
+
+    // Issue 13: a run at 100 % of its cap with most calls refused showed "● Active" while its
+    // key was "Capped"; Runs had no runaway marker and no action. The status now comes from the
+    // run's keys, the runaway is marked, and the page stops, blocks and opens the run. Seen to
+    // fail on the old code (Status "Active", no actions).
+    void runStatusAgreesWithItsKeys()
+    {
+        const QString capped = u"agents/sms/capped-1"_s;
+        const QJsonObject key = issue(capped, 10, u"sms capped"_s);
+        QCOMPARE(charge(key, 1000), 200); // $10.00 of $10.00
+        for (int i = 0; i < RunawayDetector::RetrySpiralCalls; ++i)
+            QCOMPARE(charge(key, 300), 429); // the same call refused again and again
+        const QString keyStatus =
+            m_server->admin("GET", u"/v1/keys/"_s + key.value(u"key_id"_s).toString())
+                .json.value(u"status"_s)
+                .toString();
+        QCOMPARE(keyStatus, u"capped"_s);
+
+        m_window->showPage(MainWindow::Page::Runs);
+        page()->refresh();
+        RunTableModel *model = page()->model();
+        QTRY_VERIFY_WITH_TIMEOUT(model->rowOfRun(capped) >= 0, 20000);
+        const auto status = [model](const QString &label) {
+            return model->index(model->rowOfRun(label), RunTableModel::StatusColumn)
+                .data()
+                .toString();
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(status(capped), u"Capped"_s, 20000);
+        // The revoked key's run ended revoked, not "Ended"; the calm one is active.
+        QCOMPARE(status(u"agents/notify/job-7"_s), u"Revoked"_s);
+        QCOMPARE(status(u"agents/billing/calm-2"_s), u"Active"_s);
+
+        // The runaway marker, as on Vault Keys: "⚠" before the label, the rule in the tooltip.
+        const QModelIndex label = model->index(model->rowOfRun(capped), RunTableModel::LabelColumn);
+        QTRY_VERIFY_WITH_TIMEOUT(label.data().toString().startsWith(u"⚠ "_s), 20000);
+        QVERIFY(!label.data(RunTableModel::RunawayRole).toString().isEmpty());
+        QVERIFY2(label.data(Qt::ToolTipRole).toString().contains(u"Retry spiral"_s),
+                 qPrintable(label.data(Qt::ToolTipRole).toString()));
+
+        // Revoke run: the kill switch with this label filled in.
+        page()->showRun(capped);
+        QVERIFY(page()->revokeRunButton()->isEnabled());
+        QSignalSpy stop(page(), &RunsPage::stopRunRequested);
+        page()->revokeRunButton()->click();
+        QCOMPARE(stop.size(), 1);
+        QCOMPARE(stop.first().first().toString(), capped);
+        for (QWidget *top : QApplication::topLevelWidgets())
+            if (top->inherits("keybrake::StopRunsDialog"))
+                top->close();
+
+        // Block prefix: a block on the agent through the server; the run then reads "Blocked".
+        QString asked;
+        page()->setBlockPrompt([&asked](QWidget *, const QString &prefix) {
+            asked = prefix;
+            return std::optional<RunsPage::BlockAnswer>(
+                RunsPage::BlockAnswer {prefix, u"sms agent loops"_s});
+        });
+        const QString calm = u"agents/billing/calm-2"_s;
+        page()->showRun(calm);
+        page()->blockPrefixButton()->click();
+        QCOMPARE(asked, u"agents/billing/"_s);
+        QTRY_COMPARE_WITH_TIMEOUT(status(calm), u"Blocked"_s, 20000);
+        const QJsonArray blocks =
+            m_server->admin("GET", u"/v1/blocks"_s).json.value(u"data"_s).toArray();
+        QCOMPARE(blocks.size(), 1);
+        QCOMPARE(blocks.first().toObject().value(u"label_prefix"_s).toString(),
+                 u"agents/billing/"_s);
+        auto *result = page()->findChild<MessageBanner *>(u"runActionResultBanner"_s);
+        QVERIFY(result && result->isVisible());
+
+        // Open keys, from the row's context menu: Vault Keys with this run's keys.
+        const QList<QAction *> actions = page()->runActions(capped);
+        QCOMPARE(actions.size(), 3);
+        QAction *open = nullptr;
+        for (QAction *action : actions)
+            if (action->objectName() == u"openRunKeysAction")
+                open = action;
+        QVERIFY(open);
+        open->trigger();
+        QCOMPARE(m_window->currentPage(), MainWindow::Page::VaultKeys);
+        VaultKeysPage *keys = m_window->vaultKeysPage();
+        QCOMPARE(keys->model()->query().q, capped);
+        QTRY_COMPARE_WITH_TIMEOUT(keys->proxy()->rowCount(), 1, 20000);
+        qDeleteAll(actions);
+        m_window->showPage(MainWindow::Page::Runs);
+    }
+
+    // The hold under the pointer applies to runs too: a run that starts while the pointer is
+    // over the table waits in the pill and goes on top only when asked or the pointer leaves.
+    void newRunsWaitUnderThePointer()
+    {
+        RunTableModel *model = page()->model();
+        QTest::mouseMove(page()->table()->viewport(), QPoint(40, 10));
+        QTRY_VERIFY_WITH_TIMEOUT(page()->liveHold()->isHeld(), 5000);
+        const QString top = model->index(0, RunTableModel::LabelColumn).data().toString();
+        const QString fresh = u"agents/late/run-9"_s;
+        QCOMPARE(charge(issue(fresh, 10, u"late"_s), 10), 200);
+        page()->refresh();
+        QTRY_COMPARE_WITH_TIMEOUT(model->heldNewRuns(), 1, 20000);
+        QCOMPARE(model->rowOfRun(fresh), -1);
+        QCOMPARE(model->index(0, RunTableModel::LabelColumn).data().toString(), top);
+        QVERIFY(page()->liveHold()->pill()->isVisible());
+        QVERIFY(page()->liveHold()->pill()->text().contains(u"1 new run"_s));
+        page()->liveHold()->pill()->click();
+        QCOMPARE(model->rowOfRun(fresh), 0);
+        QCOMPARE(model->heldNewRuns(), 0);
+        QTest::mouseMove(m_window.get(), QPoint(5, m_window->height() - 5));
     }
 };
 
