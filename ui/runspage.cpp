@@ -830,7 +830,11 @@ void RunsPage::updateHeadline()
     if (!m_detail->hasDetail() || m_detail->label() != m_label)
         return;
     const client::RunDetail &run = m_detail->detail();
-    const QString status = RunTableModel::statusText(run.status);
+    // The row's status when the run is listed (capped, blocked, revoked... from its keys), so
+    // the headline never says "Active" beside a "Capped" row; the detail's own status otherwise.
+    const client::RunSummary *row = m_runs->runAt(m_runs->rowOfRun(m_label));
+    const QString status = row ? RunTableModel::runStateText(m_runs->runState(*row))
+                               : RunTableModel::statusText(run.status);
     // Runway at the spend rate of the last 5 minutes, while the run is spending.
     const std::optional<qint64> runway =
         m_session->runway()->runMinutes(m_label, QDateTime::currentDateTimeUtc());

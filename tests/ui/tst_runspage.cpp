@@ -29,6 +29,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QLabel>
 #include <QAreaSeries>
 #include <QChart>
 #include <QChartView>
@@ -612,6 +613,11 @@ private Q_SLOTS:
 
         // Revoke run: the kill switch with this label filled in.
         page()->showRun(capped);
+        // The headline says what the row says, never "Active" beside "Capped".
+        auto *headline = page()->findChild<QLabel *>(u"runSummaryLabel"_s);
+        QVERIFY(headline);
+        QTRY_VERIFY2_WITH_TIMEOUT(headline->text().startsWith(u"Capped · "_s),
+                                  qPrintable(headline->text()), 20000);
         QVERIFY(page()->revokeRunButton()->isEnabled());
         QSignalSpy stop(page(), &RunsPage::stopRunRequested);
         page()->revokeRunButton()->click();
