@@ -29,7 +29,6 @@
 
 #include <QAction>
 #include <QApplication>
-#include <QLabel>
 #include <QAreaSeries>
 #include <QChart>
 #include <QChartView>
@@ -37,6 +36,7 @@
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QLabel>
 #include <QLineEdit>
 #include <QLineSeries>
 #include <QPushButton>
