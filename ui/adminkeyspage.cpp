@@ -8,6 +8,7 @@
 #include "ui/messagebanner.h"
 #include "ui/messageprompt.h"
 #include "ui/pagestatewidget.h"
+#include "ui/pagetitle.h"
 #include "ui/themedicon.h"
 
 #include <QHBoxLayout>
@@ -38,11 +39,7 @@ AdminKeysPage::AdminKeysPage(ConsoleSession *session, QWidget *parent)
     outer->setContentsMargins(18, 14, 18, 10);
     outer->setSpacing(10);
     auto *header = new QHBoxLayout;
-    auto *title = new QLabel(tr("Admin Keys"), this);
-    QFont titleFont = title->font();
-    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.45);
-    titleFont.setBold(true);
-    title->setFont(titleFont);
+    auto *title = newPageTitle(tr("Admin Keys"), this);
     m_summary = new QLabel(this);
     m_summary->setObjectName(QStringLiteral("adminKeysSummaryLabel"));
     m_summary->setForegroundRole(QPalette::PlaceholderText);

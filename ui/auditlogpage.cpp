@@ -10,6 +10,7 @@
 #include "ui/livetablehold.h"
 #include "ui/messagebanner.h"
 #include "ui/pagestatewidget.h"
+#include "ui/pagetitle.h"
 #include "ui/runlabeldelegate.h"
 #include "ui/themedicon.h"
 #include "ui/verdictdelegate.h"
@@ -208,11 +209,7 @@ void AuditLogPage::buildUi()
     outer->setSpacing(8);
 
     auto *header = new QHBoxLayout;
-    auto *title = new QLabel(tr("Audit Log"), this);
-    QFont titleFont = title->font();
-    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.45);
-    titleFont.setBold(true);
-    title->setFont(titleFont);
+    auto *title = newPageTitle(tr("Audit Log"), this);
     header->addWidget(title);
     header->addSpacing(12);
     m_asOf = new QLabel(this);

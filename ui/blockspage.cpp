@@ -6,6 +6,7 @@
 #include "models/consolesession.h"
 #include "ui/messagebanner.h"
 #include "ui/pagestatewidget.h"
+#include "ui/pagetitle.h"
 #include "ui/themedicon.h"
 
 #include <QHBoxLayout>
@@ -35,11 +36,7 @@ BlocksPage::BlocksPage(ConsoleSession *session, QWidget *parent)
     outer->setContentsMargins(18, 14, 18, 10);
     outer->setSpacing(10);
     auto *header = new QHBoxLayout;
-    auto *title = new QLabel(tr("Blocks"), this);
-    QFont titleFont = title->font();
-    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.45);
-    titleFont.setBold(true);
-    title->setFont(titleFont);
+    auto *title = newPageTitle(tr("Blocks"), this);
     m_summary = new QLabel(this);
     m_summary->setObjectName(QStringLiteral("blocksSummaryLabel"));
     m_summary->setForegroundRole(QPalette::PlaceholderText);

@@ -11,6 +11,7 @@
 #include "ui/caputilisationdelegate.h"
 #include "ui/keystatusdelegate.h"
 #include "ui/messagebanner.h"
+#include "ui/pagetitle.h"
 #include "ui/runlabeldelegate.h"
 #include "ui/statcard.h"
 #include "ui/vendorspendchart.h"
@@ -56,11 +57,7 @@ OverviewPage::OverviewPage(ConsoleSession *session, QWidget *parent)
     layout->setContentsMargins(18, 14, 18, 14);
     layout->setSpacing(12);
     auto *header = new QHBoxLayout;
-    auto *title = new QLabel(tr("Overview"), this);
-    QFont titleFont = title->font();
-    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.45);
-    titleFont.setBold(true);
-    title->setFont(titleFont);
+    auto *title = newPageTitle(tr("Overview"), this);
     m_asOf->setObjectName(QStringLiteral("overviewAsOfLabel"));
     m_asOf->setForegroundRole(QPalette::PlaceholderText);
     header->addWidget(title);

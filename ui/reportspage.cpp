@@ -13,6 +13,7 @@
 #include "ui/consolecolors.h"
 #include "ui/keystatusdelegate.h"
 #include "ui/messagebanner.h"
+#include "ui/pagetitle.h"
 #include "ui/reportsection.h"
 #include "ui/themedicon.h"
 #include "ui/vendorpalette.h"
@@ -198,11 +199,7 @@ void ReportsPage::buildUi()
     outer->setContentsMargins(18, 14, 18, 10);
     outer->setSpacing(8);
     auto *header = new QHBoxLayout;
-    auto *title = new QLabel(tr("Reports"), this);
-    QFont titleFont = title->font();
-    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.45);
-    titleFont.setBold(true);
-    title->setFont(titleFont);
+    auto *title = newPageTitle(tr("Reports"), this);
     header->addWidget(title);
     header->addSpacing(12);
     m_asOf = new QLabel(this);

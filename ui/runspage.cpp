@@ -17,6 +17,7 @@
 #include "ui/livetablehold.h"
 #include "ui/messagebanner.h"
 #include "ui/pagestatewidget.h"
+#include "ui/pagetitle.h"
 #include "ui/runlabeldelegate.h"
 #include "ui/runspendchart.h"
 
@@ -252,11 +253,7 @@ void RunsPage::buildUi()
     layout->setSpacing(10);
 
     auto *header = new QHBoxLayout;
-    auto *title = new QLabel(tr("Runs"), this);
-    QFont titleFont = title->font();
-    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.45);
-    titleFont.setBold(true);
-    title->setFont(titleFont);
+    auto *title = newPageTitle(tr("Runs"), this);
     m_asOf = new QLabel(this);
     m_asOf->setObjectName(QStringLiteral("runsAsOfLabel"));
     m_asOf->setForegroundRole(QPalette::PlaceholderText);

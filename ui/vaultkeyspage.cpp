@@ -17,6 +17,7 @@
 #include "ui/messageprompt.h"
 #include "ui/onetimesecretdialog.h"
 #include "ui/pagestatewidget.h"
+#include "ui/pagetitle.h"
 #include "ui/revokebutton.h"
 #include "ui/revokereasonbar.h"
 #include "ui/runlabeldelegate.h"
@@ -156,11 +157,7 @@ void VaultKeysPage::buildUi()
     outer->setSpacing(10);
 
     auto *header = new QHBoxLayout;
-    auto *title = new QLabel(tr("Vault Keys"), this);
-    QFont titleFont = title->font();
-    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.45);
-    titleFont.setBold(true);
-    title->setFont(titleFont);
+    auto *title = newPageTitle(tr("Vault Keys"), this);
     title->setAccessibleName(tr("Vault Keys"));
     m_summary = new QLabel(this);
     m_summary->setObjectName(QStringLiteral("vaultKeysSummaryLabel"));
