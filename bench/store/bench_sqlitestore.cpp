@@ -2,7 +2,8 @@
 //  1. group commit: admit+settle pairs per second from many client threads with
 //     synchronous=FULL, batching on (maxBatch 512) against one transaction per write (maxBatch 1);
 //  2. list pages at scale: 100,000 vault keys and 1,000,000 audit rows.
-// Usage: bench_sqlitestore [DIR] [--quick]   (DIR defaults to a new directory under /tmp)
+// Usage: bench_sqlitestore [DIR] [--quick] [--commit-only]
+//        (DIR defaults to a new directory under /tmp; --commit-only skips the lists)
 
 #include "store/sqliteauditlog.h"
 #include "store/sqlitedatabase.h"
@@ -269,10 +270,13 @@ int main(int argc, char **argv)
 {
     std::string dir;
     bool quick = false;
+    bool commitOnly = false;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "--quick")
             quick = true;
+        else if (arg == "--commit-only")
+            commitOnly = true;
         else
             dir = arg;
     }
@@ -291,6 +295,10 @@ int main(int argc, char **argv)
     std::printf("  maxBatch 1:   %9.0f pairs/s\n", single);
     std::printf("  ratio: %.1fx\n", batched / single);
 
+    if (commitOnly) {
+        std::filesystem::remove_all(dir);
+        return 0;
+    }
     std::printf("lists at scale:\n");
     listsAtScale(dir + "/lists.db", quick ? 10'000 : 100'000, quick ? 100'000 : 1'000'000);
     std::filesystem::remove_all(dir);

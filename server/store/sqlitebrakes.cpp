@@ -20,8 +20,6 @@ constexpr std::string_view kBlockColumns =
     "id, label_prefix, vendor, reason, created_at, ends_at, lifted_at, created_by, lifted_by, "
     "lift_reason, refused_calls, refused_issuances";
 
-constexpr std::int64_t kWindowMs = 60'000;
-
 PrefixBlock readBlock(const SqliteStatement &row)
 {
     PrefixBlock block;
@@ -198,64 +196,22 @@ std::vector<PrefixBlock> SqliteBrakes::listBlocks(bool all, TimePoint now, int l
     return blocks;
 }
 
-SqliteBrakes::RateCheck SqliteBrakes::checkRate(std::string_view keyId, TimePoint now, Usd amount,
-                                                std::optional<std::int64_t> maxCalls,
-                                                std::optional<Usd> maxUsd)
+std::vector<LedgerTransaction::VelocityCall> SqliteBrakes::velocityCalls(std::string_view keyId,
+                                                                         TimePoint after)
 {
-    RateCheck check;
-    const std::int64_t nowMs = toUnixMillis(now);
-    // A call at `at` is in the window while now - at < 60 s.
-    const std::int64_t windowStart = nowMs - kWindowMs;
+    const std::int64_t afterMs = toUnixMillis(after);
     {
         auto forget = m_db.prepare("DELETE FROM key_velocity WHERE key_id = ? AND at <= ?");
-        forget.bind(1, keyId).bind(2, windowStart);
+        forget.bind(1, keyId).bind(2, afterMs);
         forget.run();
     }
-    std::vector<std::pair<std::int64_t, std::int64_t>> calls; // (at, amount), oldest first
-    {
-        auto select = m_db.prepare(
-            "SELECT at, amount_micros FROM key_velocity WHERE key_id = ? ORDER BY at, hold_id");
-        select.bind(1, keyId);
-        while (select.step())
-            calls.emplace_back(select.int64(0), select.int64(1));
-    }
-    check.callsInWindow = static_cast<std::int64_t>(calls.size());
-    std::int64_t sum = 0;
-    for (const auto &[at, micros] : calls)
-        sum += micros;
-    check.usdInWindow = Usd::fromMicros(sum);
-
-    // When the window has dropped enough of the oldest calls for this one to fit.
-    const auto retryAt = [&](std::size_t dropped) {
-        const std::int64_t leaves = calls[dropped - 1].first + kWindowMs;
-        const std::int64_t waitMs = std::max<std::int64_t>(leaves - nowMs, 1);
-        return std::chrono::seconds((waitMs + 999) / 1000);
-    };
-    if (maxCalls && check.callsInWindow + 1 > *maxCalls) {
-        check.exceeded = true;
-        check.limit = "calls_per_minute";
-        const auto dropped = static_cast<std::size_t>(check.callsInWindow + 1 - *maxCalls);
-        check.retryAfter = dropped <= calls.size() ? retryAt(dropped) : std::chrono::seconds(60);
-        return check;
-    }
-    if (maxUsd && sum + amount.micros() > maxUsd->micros()) {
-        check.exceeded = true;
-        check.limit = "usd_per_minute";
-        // A call larger than the limit itself never fits: say a full window.
-        check.retryAfter = std::chrono::seconds(60);
-        if (amount <= *maxUsd) {
-            std::int64_t remaining = sum;
-            for (std::size_t i = 0; i < calls.size(); ++i) {
-                remaining -= calls[i].second;
-                if (remaining + amount.micros() <= maxUsd->micros()) {
-                    check.retryAfter = retryAt(i + 1);
-                    break;
-                }
-            }
-        }
-        return check;
-    }
-    return check;
+    std::vector<LedgerTransaction::VelocityCall> calls;
+    auto select = m_db.prepare(
+        "SELECT at, amount_micros FROM key_velocity WHERE key_id = ? ORDER BY at, hold_id");
+    select.bind(1, keyId);
+    while (select.step())
+        calls.push_back({fromUnixMillis(select.int64(0)), Usd::fromMicros(select.int64(1))});
+    return calls;
 }
 
 void SqliteBrakes::recordAdmitted(std::int64_t holdId, std::string_view keyId, TimePoint at,

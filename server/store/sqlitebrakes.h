@@ -1,5 +1,6 @@
 #pragma once
 
+#include "admission.h"
 #include "store.h"
 
 #include <map>
@@ -40,18 +41,9 @@ public:
     std::optional<PrefixBlock> block(std::string_view id);
 
     // --- velocity
-    struct RateCheck
-    {
-        bool exceeded = false;
-        std::string limit; // "calls_per_minute" | "usd_per_minute"
-        std::int64_t callsInWindow = 0; // admitted calls in the 60 s before now
-        Usd usdInWindow; // their holds or charges
-        std::chrono::seconds retryAfter {0}; // when the call would fit again
-    };
-    // Whether one more call costing `amount` fits the key's limits at `now`; also forgets the
-    // key's calls that have left the window.
-    RateCheck checkRate(std::string_view keyId, TimePoint now, Usd amount,
-                        std::optional<std::int64_t> maxCalls, std::optional<Usd> maxUsd);
+    // The key's calls after `after`, oldest first; forgets those at or before it.
+    std::vector<LedgerTransaction::VelocityCall> velocityCalls(std::string_view keyId,
+                                                               TimePoint after);
     // An admitted call of a limited key, under its hold.
     void recordAdmitted(std::int64_t holdId, std::string_view keyId, TimePoint at, Usd amount);
     // The call's hold settled: it now counts as what was charged (0 when released).

@@ -365,7 +365,8 @@ void SqliteStore::admit(AdmissionRequest request, StoreCallback<AdmissionResult>
 {
     write(
         [request = std::move(request)](SqliteDatabase &db) {
-            return StoreResult<AdmissionResult>(SqliteLedger(db).admit(request));
+            SqliteLedger ledger(db);
+            return StoreResult<AdmissionResult>(Admission(ledger).admit(request));
         },
         std::move(done));
 }
@@ -374,7 +375,8 @@ void SqliteStore::settle(Settlement settlement, StoreCallback<SettlementResult> 
 {
     write(
         [settlement = std::move(settlement)](SqliteDatabase &db) -> StoreResult<SettlementResult> {
-            if (auto result = SqliteLedger(db).settle(settlement))
+            SqliteLedger ledger(db);
+            if (auto result = Admission(ledger).settle(settlement))
                 return std::move(*result);
             return StoreError::NotFound;
         },
@@ -386,7 +388,8 @@ void SqliteStore::recordRefusal(AuditEntry entry, SpendWindow window,
 {
     write(
         [entry = std::move(entry), window](SqliteDatabase &db) {
-            return StoreResult<std::string>(SqliteLedger(db).recordRefusal(entry, window));
+            SqliteLedger ledger(db);
+            return StoreResult<std::string>(Admission(ledger).recordRefusal(entry, window));
         },
         std::move(done));
 }

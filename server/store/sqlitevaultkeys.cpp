@@ -354,7 +354,7 @@ IssueKeyResult SqliteVaultKeys::issue(const IssueKeyRequest &request)
                              "FROM idempotency WHERE scope = ? AND key = ?");
             select.bind(1, std::string_view(claim->scope)).bind(2, std::string_view(claim->key));
             if (select.step()
-                && now - fromUnixMillis(select.int64(4)) < SqliteLedger::kIdempotencyRetention) {
+                && now - fromUnixMillis(select.int64(4)) < Admission::kIdempotencyRetention) {
                 if (select.text(0) != claim->fingerprint) {
                     result.outcome = IssueKeyResult::Outcome::IdempotencyMismatch;
                     return result;
