@@ -3,17 +3,24 @@
 #include "clock.h"
 #include "store/sqlitestore.h"
 
+#include <QCoreApplication>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <chrono>
+#include <cstdio>
 #include <future>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
-// What the store suites share: a store on a fresh file, a way to wait for one call, and
+// What the store suites share: the backends they run against, a way to wait for one call, and
 // builders for keys and requests.
+//
+// The contract suites (tst_store*) are typed on the Store interface only and run once per
+// backend (KEYBRAKE_STORE_CONTRACT_MAIN): whatever they assert holds for every store keybraked
+// can run on. Suites of one backend's own behaviour (file modes, locking) use it directly.
 namespace keybrake::testing {
 
 using namespace std::chrono_literals;
@@ -47,6 +54,87 @@ StoreResult<T> call(Start start)
     if (future.wait_for(60s) != std::future_status::ready)
         throw std::runtime_error("the store never answered");
     return future.get();
+}
+
+// The knobs the suites set, in backend-neutral terms.
+struct StoreBackendOptions
+{
+    std::int64_t eventRetention = 50'000;
+};
+
+// A database a contract suite runs against.
+class StoreBackend
+{
+public:
+    using Options = StoreBackendOptions;
+
+    virtual ~StoreBackend() = default;
+    virtual const char *name() const = 0;
+    // A store on a new, empty database of its own.
+    virtual std::unique_ptr<Store> open(Options options = {}) = 0;
+    // The database of the last open() again, in a new store (the old one must be gone).
+    virtual std::unique_ptr<Store> reopen(Options options = {}) = 0;
+};
+
+// SQLite: a file in a fresh temporary directory.
+class SqliteBackend final : public StoreBackend
+{
+public:
+    const char *name() const override { return "sqlite"; }
+    std::unique_ptr<Store> open(Options options) override
+    {
+        m_dir = std::make_unique<QTemporaryDir>();
+        if (!m_dir->isValid())
+            throw std::runtime_error("no temporary directory");
+        return reopen(options);
+    }
+    std::unique_ptr<Store> reopen(Options options) override
+    {
+        SqliteStore::Options sqlite;
+        sqlite.path = m_dir->filePath(QStringLiteral("keybrake.db")).toStdString();
+        sqlite.eventRetention = options.eventRetention;
+        return SqliteStore::open(std::move(sqlite));
+    }
+
+private:
+    std::unique_ptr<QTemporaryDir> m_dir;
+};
+
+// Every backend built and available here: SQLite always.
+inline std::vector<std::unique_ptr<StoreBackend>> storeBackends()
+{
+    std::vector<std::unique_ptr<StoreBackend>> backends;
+    backends.push_back(std::make_unique<SqliteBackend>());
+    return backends;
+}
+
+// The backend the running contract suite is on.
+inline StoreBackend *&currentBackend()
+{
+    static StoreBackend *backend = nullptr;
+    return backend;
+}
+inline StoreBackend &backend()
+{
+    if (!currentBackend())
+        throw std::logic_error("no store backend selected");
+    return *currentBackend();
+}
+
+// Runs the test object once per backend; fails when any run failed.
+template<class TestObject>
+int runOnEveryBackend(int argc, char **argv)
+{
+    int failed = 0;
+    for (const auto &each : storeBackends()) {
+        currentBackend() = each.get();
+        std::printf("*** store backend: %s\n", each->name());
+        std::fflush(stdout);
+        TestObject test;
+        failed += QTest::qExec(&test, argc, argv);
+    }
+    currentBackend() = nullptr;
+    return failed;
 }
 
 inline std::unique_ptr<SqliteStore> openStore(const QTemporaryDir &dir,
@@ -86,7 +174,7 @@ inline AuditEntry adminAudit(const std::string &action, TimePoint ts = kNoon)
     return audit;
 }
 
-inline void issue(SqliteStore &store, const VaultKey &key)
+inline void issue(Store &store, const VaultKey &key)
 {
     IssueKeyRequest request;
     request.key = key;
@@ -138,7 +226,7 @@ inline Settlement settlement(std::int64_t holdId, Settlement::Kind kind, Usd amo
     return settle;
 }
 
-inline AdmissionResult admit(SqliteStore &store, AdmissionRequest request)
+inline AdmissionResult admit(Store &store, AdmissionRequest request)
 {
     auto result = call<AdmissionResult>([&](auto done) { store.admit(std::move(request), done); });
     if (!result.ok())
@@ -146,13 +234,12 @@ inline AdmissionResult admit(SqliteStore &store, AdmissionRequest request)
     return std::move(result.value());
 }
 
-inline StoreResult<SettlementResult> settle(SqliteStore &store, Settlement request)
+inline StoreResult<SettlementResult> settle(Store &store, Settlement request)
 {
     return call<SettlementResult>([&](auto done) { store.settle(std::move(request), done); });
 }
 
-inline KeyView view(SqliteStore &store, const std::string &keyId,
-                    const SpendWindow &window = kToday)
+inline KeyView view(Store &store, const std::string &keyId, const SpendWindow &window = kToday)
 {
     auto result = call<std::optional<KeyView>>(
         [&](auto done) { store.getKey(keyId, window, window.start, done); });
@@ -161,7 +248,7 @@ inline KeyView view(SqliteStore &store, const std::string &keyId,
     return std::move(*result.value());
 }
 
-inline std::vector<AuditEntry> auditOf(SqliteStore &store, AuditFilter filter)
+inline std::vector<AuditEntry> auditOf(Store &store, AuditFilter filter)
 {
     std::vector<AuditEntry> rows;
     filter.limit = 1000;
@@ -178,6 +265,13 @@ inline std::vector<AuditEntry> auditOf(SqliteStore &store, AuditFilter filter)
 
 } // namespace keybrake::testing
 
+#define KEYBRAKE_STORE_CONTRACT_MAIN(TestObject)                                                   \
+    int main(int argc, char **argv)                                                                \
+    {                                                                                              \
+        QCoreApplication app(argc, argv);                                                          \
+        return keybrake::testing::runOnEveryBackend<TestObject>(argc, argv);                       \
+    }
+
 // Readable failure messages for the store's types.
 namespace QTest {
 template<>
@@ -189,8 +283,9 @@ template<>
 inline char *toString(const keybrake::AdmissionResult::Outcome &outcome)
 {
     static const char *const names[] = {
-        "Admitted", "Replayed", "InFlight",    "IdempotencyMismatch", "UnknownKey",
-        "Revoked",  "Expired",  "CostUnknown", "CurrencyUnsupported", "CapExhausted"};
+        "Admitted",      "Replayed",    "InFlight",    "IdempotencyMismatch", "UnknownKey",
+        "Revoked",       "Expired",     "CostUnknown", "CurrencyUnsupported", "CapExhausted",
+        "PrefixBlocked", "RateExceeded"};
     return qstrdup(names[static_cast<int>(outcome)]);
 }
 template<>

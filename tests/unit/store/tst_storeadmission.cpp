@@ -1,4 +1,4 @@
-// Admission and settlement in the SQLite store: the order of the checks, what each refusal
+// Admission and settlement in the store (every backend): the order of the checks, what each refusal
 // writes, every Idempotency-Key path, and where holds settle.
 
 #include "storefixture.h"
@@ -9,7 +9,7 @@ using namespace keybrake;
 using namespace keybrake::testing;
 using Outcome = AdmissionResult::Outcome;
 
-class TestSqliteAdmission : public QObject
+class TestStoreAdmission : public QObject
 {
     Q_OBJECT
 
@@ -45,25 +45,21 @@ private Q_SLOTS:
     void refusalRecordedBeforeAdmissionCountsAgainstTheKey();
 
 private:
-    QTemporaryDir *m_dir = nullptr;
-    std::unique_ptr<SqliteStore> m_store;
+    std::unique_ptr<Store> m_store;
 };
 
-void TestSqliteAdmission::init()
+void TestStoreAdmission::init()
 {
-    m_dir = new QTemporaryDir;
-    m_store = openStore(*m_dir);
+    m_store = backend().open();
     issue(*m_store, makeKey("vk_a", Usd::fromDollars(10)));
 }
 
-void TestSqliteAdmission::cleanup()
+void TestStoreAdmission::cleanup()
 {
     m_store.reset();
-    delete m_dir;
-    m_dir = nullptr;
 }
 
-void TestSqliteAdmission::unknownKeyIsRefusedAndAudited()
+void TestStoreAdmission::unknownKeyIsRefusedAndAudited()
 {
     const auto result = admit(*m_store, admission("vk_missing", Usd::fromDollars(1)));
     QCOMPARE(result.outcome, Outcome::UnknownKey);
@@ -80,7 +76,7 @@ void TestSqliteAdmission::unknownKeyIsRefusedAndAudited()
     QCOMPARE(rows[0].costSource, CostSource::None);
 }
 
-void TestSqliteAdmission::revokedKeyIsRefusedWithItsRevocationTime()
+void TestStoreAdmission::revokedKeyIsRefusedWithItsRevocationTime()
 {
     const TimePoint revokedAt = kNoon - 5min;
     QVERIFY(call<RevokeResult>([&](auto done) {
@@ -103,7 +99,7 @@ void TestSqliteAdmission::revokedKeyIsRefusedWithItsRevocationTime()
     QCOMPARE(rows[0].httpStatus, 401);
 }
 
-void TestSqliteAdmission::expiredKeyIsRefusedFromItsExpiryOn()
+void TestStoreAdmission::expiredKeyIsRefusedFromItsExpiryOn()
 {
     const TimePoint expiry = kNoon + 1h; // makeKey's default
     auto result = admit(*m_store, admission("vk_a", Usd(), expiry - 1ms));
@@ -122,7 +118,7 @@ void TestSqliteAdmission::expiredKeyIsRefusedFromItsExpiryOn()
     QCOMPARE(rows[0].httpStatus, 401);
 }
 
-void TestSqliteAdmission::checksRunInOrder()
+void TestStoreAdmission::checksRunInOrder()
 {
     // An in-flight claim, then a request that would fail every later check too.
     AdmissionRequest first = admission("vk_a", Usd::fromDollars(1));
@@ -151,7 +147,7 @@ void TestSqliteAdmission::checksRunInOrder()
     QCOMPARE(admit(*m_store, later).outcome, Outcome::Revoked);
 }
 
-void TestSqliteAdmission::costThatCannotBeKnownIsRefused()
+void TestStoreAdmission::costThatCannotBeKnownIsRefused()
 {
     AdmissionRequest request = admission("vk_a", Usd());
     request.estimate.outcome = CostEstimate::Outcome::Unknown;
@@ -177,7 +173,7 @@ void TestSqliteAdmission::costThatCannotBeKnownIsRefused()
     QCOMPARE(rows[1].httpStatus, 422);
 }
 
-void TestSqliteAdmission::capRefusalCarriesTheSpend()
+void TestStoreAdmission::capRefusalCarriesTheSpend()
 {
     QCOMPARE(admit(*m_store, admission("vk_a", Usd::fromDollars(7))).outcome, Outcome::Admitted);
     const auto result = admit(*m_store, admission("vk_a", Usd::fromCents(301)));
@@ -201,7 +197,7 @@ void TestSqliteAdmission::capRefusalCarriesTheSpend()
     QCOMPARE(admit(*m_store, admission("vk_a", Usd::fromMicros(1))).outcome, Outcome::CapExhausted);
 }
 
-void TestSqliteAdmission::admissionTakesAHoldInTheWindow()
+void TestStoreAdmission::admissionTakesAHoldInTheWindow()
 {
     const auto result = admit(*m_store, admission("vk_a", Usd::fromCents(250)));
     QCOMPARE(result.outcome, Outcome::Admitted);
@@ -219,7 +215,7 @@ void TestSqliteAdmission::admissionTakesAHoldInTheWindow()
     QCOMPARE(view(*m_store, "vk_a", dayOf(kNoon + 24h)).today.held, Usd());
 }
 
-void TestSqliteAdmission::duplicateInFlightIsRefused()
+void TestStoreAdmission::duplicateInFlightIsRefused()
 {
     AdmissionRequest request = admission("vk_a", Usd::fromDollars(2));
     request.idempotency = claim("idem-1");
@@ -238,7 +234,7 @@ void TestSqliteAdmission::duplicateInFlightIsRefused()
     QCOMPARE(rows[0].httpStatus, 409);
 }
 
-void TestSqliteAdmission::completedDuplicateIsReplayedWithoutCharge()
+void TestStoreAdmission::completedDuplicateIsReplayedWithoutCharge()
 {
     AdmissionRequest request = admission("vk_a", Usd::fromDollars(2));
     request.idempotency = claim("idem-2");
@@ -276,7 +272,7 @@ void TestSqliteAdmission::completedDuplicateIsReplayedWithoutCharge()
     QCOMPARE(rows[0].costSource, CostSource::None);
 }
 
-void TestSqliteAdmission::reusedKeyWithAnotherRequestIsRefused()
+void TestStoreAdmission::reusedKeyWithAnotherRequestIsRefused()
 {
     AdmissionRequest request = admission("vk_a", Usd::fromDollars(1));
     request.idempotency = claim("idem-3");
@@ -302,7 +298,7 @@ void TestSqliteAdmission::reusedKeyWithAnotherRequestIsRefused()
     QCOMPARE(rows[0].httpStatus, 422);
 }
 
-void TestSqliteAdmission::retryAfterUnknownOutcomeResumesTheHold()
+void TestStoreAdmission::retryAfterUnknownOutcomeResumesTheHold()
 {
     AdmissionRequest request = admission("vk_a", Usd::fromDollars(4));
     request.idempotency = claim("idem-4");
@@ -333,7 +329,7 @@ void TestSqliteAdmission::retryAfterUnknownOutcomeResumesTheHold()
     QCOMPARE(admit(*m_store, request).replay.body, std::string("charged once"));
 }
 
-void TestSqliteAdmission::releasedClaimIsForgotten()
+void TestStoreAdmission::releasedClaimIsForgotten()
 {
     AdmissionRequest request = admission("vk_a", Usd::fromDollars(1));
     request.idempotency = claim("idem-5");
@@ -350,7 +346,7 @@ void TestSqliteAdmission::releasedClaimIsForgotten()
     QCOMPARE(retry.spend.held, Usd::fromDollars(1));
 }
 
-void TestSqliteAdmission::claimExpiresAfterFortyEightHours()
+void TestStoreAdmission::claimExpiresAfterFortyEightHours()
 {
     issue(*m_store,
           makeKey("vk_long", Usd::fromDollars(10), "run/long", kNoon - 1h, kNoon + 24h * 5));
@@ -374,7 +370,7 @@ void TestSqliteAdmission::claimExpiresAfterFortyEightHours()
     QCOMPARE(view(*m_store, "vk_long").today.held, Usd::fromDollars(1));
 }
 
-void TestSqliteAdmission::claimsAreScoped()
+void TestStoreAdmission::claimsAreScoped()
 {
     AdmissionRequest stripe = admission("vk_a", Usd::fromDollars(1));
     stripe.idempotency = claim("idem-7", "fp-1", "stripe");
@@ -391,7 +387,7 @@ void TestSqliteAdmission::claimsAreScoped()
     QCOMPARE(admit(*m_store, redelivery).outcome, Outcome::InFlight);
 }
 
-void TestSqliteAdmission::anotherRunIsNeverServedTheRecord()
+void TestStoreAdmission::anotherRunIsNeverServedTheRecord()
 {
     issue(*m_store, makeKey("vk_other_run", Usd::fromDollars(10), "run/other"));
     AdmissionRequest request = admission("vk_a", Usd::fromDollars(2));
@@ -420,7 +416,7 @@ void TestSqliteAdmission::anotherRunIsNeverServedTheRecord()
     QCOMPARE(view(*m_store, "vk_other_run").today.held, Usd());
 }
 
-void TestSqliteAdmission::retryWithoutVendorIdempotencyIsANewCall()
+void TestStoreAdmission::retryWithoutVendorIdempotencyIsANewCall()
 {
     issue(*m_store, makeKey("vk_poor", Usd::fromMicros(1)));
     AdmissionRequest request = admission("vk_a", Usd::fromDollars(3));
@@ -445,7 +441,7 @@ void TestSqliteAdmission::retryWithoutVendorIdempotencyIsANewCall()
     QCOMPARE(admit(*m_store, request).outcome, Outcome::InFlight);
 }
 
-void TestSqliteAdmission::inFlightRecordsBecomeUnknownAfterACrash()
+void TestStoreAdmission::inFlightRecordsBecomeUnknownAfterACrash()
 {
     AdmissionRequest request = admission("vk_a", Usd::fromDollars(4));
     request.idempotency = claim("idem-crash");
@@ -466,7 +462,7 @@ void TestSqliteAdmission::inFlightRecordsBecomeUnknownAfterACrash()
     QCOMPARE(retry.spend.held, Usd::fromDollars(4));
 }
 
-void TestSqliteAdmission::purgeDropsOldRecordsButKeepsHolds()
+void TestStoreAdmission::purgeDropsOldRecordsButKeepsHolds()
 {
     AdmissionRequest old = admission("vk_a", Usd::fromDollars(1), kNoon - 30min);
     old.idempotency = claim("idem-old");
@@ -485,7 +481,7 @@ void TestSqliteAdmission::purgeDropsOldRecordsButKeepsHolds()
     QCOMPARE(admit(*m_store, recent).outcome, Outcome::InFlight);
 }
 
-void TestSqliteAdmission::chargeSettlesAtTheAmount()
+void TestStoreAdmission::chargeSettlesAtTheAmount()
 {
     const auto admitted = admit(*m_store, admission("vk_a", Usd::fromDollars(5)));
     Settlement charge =
@@ -507,7 +503,7 @@ void TestSqliteAdmission::chargeSettlesAtTheAmount()
     QCOMPARE(rows[0].vendorObjectId, std::string("pi_42"));
 }
 
-void TestSqliteAdmission::releaseSpendsNothing()
+void TestStoreAdmission::releaseSpendsNothing()
 {
     const auto admitted = admit(*m_store, admission("vk_a", Usd::fromDollars(5)));
     const auto result =
@@ -518,7 +514,7 @@ void TestSqliteAdmission::releaseSpendsNothing()
     QCOMPARE(admit(*m_store, admission("vk_a", Usd::fromDollars(10))).outcome, Outcome::Admitted);
 }
 
-void TestSqliteAdmission::unknownOutcomeKeepsTheHold()
+void TestStoreAdmission::unknownOutcomeKeepsTheHold()
 {
     const auto admitted = admit(*m_store, admission("vk_a", Usd::fromDollars(6)));
     auto result =
@@ -536,7 +532,7 @@ void TestSqliteAdmission::unknownOutcomeKeepsTheHold()
     QCOMPARE(result->spend.settled, Usd::fromDollars(6));
 }
 
-void TestSqliteAdmission::settlingTwiceIsNotFound()
+void TestStoreAdmission::settlingTwiceIsNotFound()
 {
     const auto admitted = admit(*m_store, admission("vk_a", Usd::fromDollars(1)));
     QVERIFY(
@@ -551,7 +547,7 @@ void TestSqliteAdmission::settlingTwiceIsNotFound()
     QCOMPARE(view(*m_store, "vk_a").today.settled, Usd::fromDollars(1));
 }
 
-void TestSqliteAdmission::holdFromYesterdaySettlesIntoYesterday()
+void TestStoreAdmission::holdFromYesterdaySettlesIntoYesterday()
 {
     issue(*m_store,
           makeKey("vk_night", Usd::fromDollars(10), "run/night", kNoon - 1h, kNoon + 48h));
@@ -578,7 +574,7 @@ void TestSqliteAdmission::holdFromYesterdaySettlesIntoYesterday()
     QCOMPARE(view(*m_store, "vk_night", tomorrow).today.held, Usd::fromDollars(10));
 }
 
-void TestSqliteAdmission::refusalRecordedBeforeAdmissionCountsAgainstTheKey()
+void TestStoreAdmission::refusalRecordedBeforeAdmissionCountsAgainstTheKey()
 {
     AuditEntry entry = admission("vk_a", Usd()).audit;
     entry.verdict = Verdict::DeniedEndpoint;
@@ -604,5 +600,5 @@ void TestSqliteAdmission::refusalRecordedBeforeAdmissionCountsAgainstTheKey()
     QCOMPARE(rows[0].keyId, std::string());
 }
 
-QTEST_APPLESS_MAIN(TestSqliteAdmission)
-#include "tst_sqliteadmission.moc"
+KEYBRAKE_STORE_CONTRACT_MAIN(TestStoreAdmission)
+#include "tst_storeadmission.moc"

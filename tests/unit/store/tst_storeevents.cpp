@@ -1,5 +1,5 @@
-// The live event log in the SQLite store: events commit with their change and reach the sink
-// after the commit and before the answer; thresholds, key.capped and key.expired once, also
+// The live event log in the store (every backend): events commit with their change and reach the
+// sink after the commit and before the answer; thresholds, key.capped and key.expired once, also
 // across a reopen; retention keeps ids increasing; the backlog's SQL filter agrees with the
 // in-memory one the live stream uses.
 
@@ -14,7 +14,7 @@ using namespace keybrake::testing;
 
 namespace {
 
-std::vector<StoredEvent> readAll(SqliteStore &store, const EventFilter &filter = {},
+std::vector<StoredEvent> readAll(Store &store, const EventFilter &filter = {},
                                  std::int64_t after = 0)
 {
     auto page = call<EventPage>([&](auto done) { store.readEvents(after, filter, 100000, done); });
@@ -34,7 +34,7 @@ std::vector<StoredEvent> ofType(const std::vector<StoredEvent> &events, std::str
 }
 
 // Admits and charges `dollars` at `now` on key `keyId`.
-void spend(SqliteStore &store, const std::string &keyId, Usd amount, TimePoint now = kNoon)
+void spend(Store &store, const std::string &keyId, Usd amount, TimePoint now = kNoon)
 {
     const auto admitted = admit(store, admission(keyId, amount, now));
     if (admitted.outcome != AdmissionResult::Outcome::Admitted)
@@ -47,7 +47,7 @@ void spend(SqliteStore &store, const std::string &keyId, Usd amount, TimePoint n
 
 } // namespace
 
-class TestSqliteEvents : public QObject
+class TestStoreEvents : public QObject
 {
     Q_OBJECT
 
@@ -65,32 +65,28 @@ private Q_SLOTS:
     void backlogFilterAgreesWithLiveFilter();
 
 private:
-    void reopen(SqliteStore::Options options = {});
+    void reopen(StoreBackend::Options options = {});
 
-    QTemporaryDir *m_dir = nullptr;
-    std::unique_ptr<SqliteStore> m_store;
+    std::unique_ptr<Store> m_store;
 };
 
-void TestSqliteEvents::init()
+void TestStoreEvents::init()
 {
-    m_dir = new QTemporaryDir;
-    m_store = openStore(*m_dir);
+    m_store = backend().open();
 }
 
-void TestSqliteEvents::cleanup()
-{
-    m_store.reset();
-    delete m_dir;
-    m_dir = nullptr;
-}
-
-void TestSqliteEvents::reopen(SqliteStore::Options options)
+void TestStoreEvents::cleanup()
 {
     m_store.reset();
-    m_store = openStore(*m_dir, std::move(options));
 }
 
-void TestSqliteEvents::eventsReachTheSinkAfterCommitBeforeTheAnswer()
+void TestStoreEvents::reopen(StoreBackend::Options options)
+{
+    m_store.reset();
+    m_store = backend().reopen(options);
+}
+
+void TestStoreEvents::eventsReachTheSinkAfterCommitBeforeTheAnswer()
 {
     std::mutex mutex;
     std::vector<std::string> sequence;
@@ -130,7 +126,7 @@ void TestSqliteEvents::eventsReachTheSinkAfterCommitBeforeTheAnswer()
     QCOMPARE(readAll(*m_store).size(), std::size_t(1));
 }
 
-void TestSqliteEvents::callEventIsTheAuditRow()
+void TestStoreEvents::callEventIsTheAuditRow()
 {
     issue(*m_store, makeKey("vk_a", Usd::fromDollars(10)));
     spend(*m_store, "vk_a", Usd::fromDollars(2));
@@ -144,7 +140,7 @@ void TestSqliteEvents::callEventIsTheAuditRow()
     QCOMPARE(calls[0].keyId, std::string("vk_a"));
 }
 
-void TestSqliteEvents::issuanceReplayAddsNoEvent()
+void TestStoreEvents::issuanceReplayAddsNoEvent()
 {
     IssueKeyRequest request;
     request.key = makeKey("vk_a", Usd::fromDollars(10));
@@ -157,7 +153,7 @@ void TestSqliteEvents::issuanceReplayAddsNoEvent()
     QCOMPARE(ofType(readAll(*m_store), "key.issued").size(), std::size_t(1));
 }
 
-void TestSqliteEvents::thresholdsOncePerWindowAcrossReopen()
+void TestStoreEvents::thresholdsOncePerWindowAcrossReopen()
 {
     issue(*m_store, makeKey("vk_a", Usd::fromDollars(10), "run/1", kNoon - 1h, kNoon + 72h));
     spend(*m_store, "vk_a", Usd::fromDollars(8));
@@ -181,7 +177,7 @@ void TestSqliteEvents::thresholdsOncePerWindowAcrossReopen()
             != std::string::npos);
 }
 
-void TestSqliteEvents::cappedOncePerWindow()
+void TestStoreEvents::cappedOncePerWindow()
 {
     issue(*m_store, makeKey("vk_a", Usd::fromDollars(10)));
     // Holding the whole cap makes the key capped before anything settles.
@@ -194,7 +190,7 @@ void TestSqliteEvents::cappedOncePerWindow()
     QCOMPARE(ofType(readAll(*m_store), "key.capped").size(), std::size_t(1));
 }
 
-void TestSqliteEvents::expiryAnnouncedOnceAndNeverForRevokedKeys()
+void TestStoreEvents::expiryAnnouncedOnceAndNeverForRevokedKeys()
 {
     issue(*m_store, makeKey("vk_a", Usd::fromDollars(10), "run/1", kNoon - 1h, kNoon + 1h));
     issue(*m_store, makeKey("vk_b", Usd::fromDollars(10), "run/1", kNoon - 1h, kNoon + 1h));
@@ -216,9 +212,9 @@ void TestSqliteEvents::expiryAnnouncedOnceAndNeverForRevokedKeys()
             != std::string::npos);
 }
 
-void TestSqliteEvents::retentionDropsTheOldestAndIdsKeepIncreasing()
+void TestStoreEvents::retentionDropsTheOldestAndIdsKeepIncreasing()
 {
-    SqliteStore::Options options;
+    StoreBackend::Options options;
     options.eventRetention = 20;
     reopen(options);
     for (int i = 0; i < 60; ++i)
@@ -237,7 +233,7 @@ void TestSqliteEvents::retentionDropsTheOldestAndIdsKeepIncreasing()
     QCOMPARE(events.back().id, std::int64_t(61));
 }
 
-void TestSqliteEvents::backlogFilterAgreesWithLiveFilter()
+void TestStoreEvents::backlogFilterAgreesWithLiveFilter()
 {
     // Labels with LIKE wildcards and non-ASCII bytes: the prefix is byte-wise in both places.
     const std::vector<std::string> labels {"fleet/a%1", "fleet/a_1", "fleet/ab",
@@ -285,5 +281,5 @@ void TestSqliteEvents::backlogFilterAgreesWithLiveFilter()
     QCOMPARE(rest->scannedThrough, all.back().id);
 }
 
-QTEST_GUILESS_MAIN(TestSqliteEvents)
-#include "tst_sqliteevents.moc"
+KEYBRAKE_STORE_CONTRACT_MAIN(TestStoreEvents)
+#include "tst_storeevents.moc"

@@ -1,5 +1,6 @@
-// The audit log in the SQLite store: every field survives, ids increase, and each filter and
-// combination pages through exactly the rows it should, newest first, without duplicates or gaps.
+// The audit log in the store (every backend): every field survives, ids increase, and each filter
+// and combination pages through exactly the rows it should, newest first, without duplicates or
+// gaps.
 
 #include "storefixture.h"
 
@@ -43,7 +44,7 @@ bool matches(const AuditEntry &row, const AuditFilter &filter)
 
 } // namespace
 
-class TestSqliteAuditLog : public QObject
+class TestStoreAuditLog : public QObject
 {
     Q_OBJECT
 
@@ -55,14 +56,13 @@ private Q_SLOTS:
     void filtersAndPaging();
 
 private:
-    QTemporaryDir m_dir;
-    std::unique_ptr<SqliteStore> m_store;
+    std::unique_ptr<Store> m_store;
     std::vector<AuditEntry> m_rows; // as written, with their ids; oldest first
 };
 
-void TestSqliteAuditLog::initTestCase()
+void TestStoreAuditLog::initTestCase()
 {
-    m_store = openStore(m_dir);
+    m_store = backend().open();
     for (std::size_t i = 1; i < kKeys.size(); ++i)
         issue(*m_store, makeKey(kKeys[i], Usd::fromDollars(100)));
     // The issuances wrote admin rows of their own.
@@ -105,12 +105,12 @@ void TestSqliteAuditLog::initTestCase()
     }
 }
 
-void TestSqliteAuditLog::cleanupTestCase()
+void TestStoreAuditLog::cleanupTestCase()
 {
     m_store.reset();
 }
 
-void TestSqliteAuditLog::everyFieldSurvives()
+void TestStoreAuditLog::everyFieldSurvives()
 {
     AuditEntry entry;
     entry.ts = kNoon + 17ms;
@@ -185,7 +185,7 @@ void TestSqliteAuditLog::everyFieldSurvives()
     QVERIFY(!plain[0].upstreamStatus && !plain[0].latencyMs && !plain[0].originalAmount);
 }
 
-void TestSqliteAuditLog::filtersAndPaging_data()
+void TestStoreAuditLog::filtersAndPaging_data()
 {
     QTest::addColumn<QString>("kind");
     QTest::addColumn<QString>("keyId");
@@ -235,7 +235,7 @@ void TestSqliteAuditLog::filtersAndPaging_data()
                              << "vk_9" << none << none << none << none << -1 << -1 << 10;
 }
 
-void TestSqliteAuditLog::filtersAndPaging()
+void TestStoreAuditLog::filtersAndPaging()
 {
     QFETCH(QString, kind);
     QFETCH(QString, keyId);
@@ -286,5 +286,5 @@ void TestSqliteAuditLog::filtersAndPaging()
     QCOMPARE(seen, expected);
 }
 
-QTEST_APPLESS_MAIN(TestSqliteAuditLog)
-#include "tst_sqliteauditlog.moc"
+KEYBRAKE_STORE_CONTRACT_MAIN(TestStoreAuditLog)
+#include "tst_storeauditlog.moc"

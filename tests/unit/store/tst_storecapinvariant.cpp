@@ -23,7 +23,7 @@ struct Attempt
 
 // Fires `estimates.size()` admissions on one key from `threads` threads released together, and
 // returns each attempt with its result.
-std::vector<Attempt> burst(SqliteStore &store, const std::string &keyId,
+std::vector<Attempt> burst(Store &store, const std::string &keyId,
                            const std::vector<Usd> &estimates, int threads)
 {
     std::mutex mutex;
@@ -56,7 +56,7 @@ std::vector<Attempt> burst(SqliteStore &store, const std::string &keyId,
 
 } // namespace
 
-class TestSqliteCapInvariant : public QObject
+class TestStoreCapInvariant : public QObject
 {
     Q_OBJECT
 
@@ -65,10 +65,9 @@ private Q_SLOTS:
     void randomAmountsNeverOvershootNorUnderAdmit();
 };
 
-void TestSqliteCapInvariant::thousandOneDollarCallsAgainstFiftyDollarCap()
+void TestStoreCapInvariant::thousandOneDollarCallsAgainstFiftyDollarCap()
 {
-    QTemporaryDir dir;
-    auto store = openStore(dir);
+    auto store = backend().open();
     issue(*store, makeKey("vk_cap", Usd::fromDollars(50)));
 
     const auto attempts = burst(*store, "vk_cap", std::vector<Usd>(1000, Usd::fromDollars(1)), 8);
@@ -148,10 +147,9 @@ void TestSqliteCapInvariant::thousandOneDollarCallsAgainstFiftyDollarCap()
     QCOMPARE(stats->blocked, std::int64_t(950));
 }
 
-void TestSqliteCapInvariant::randomAmountsNeverOvershootNorUnderAdmit()
+void TestStoreCapInvariant::randomAmountsNeverOvershootNorUnderAdmit()
 {
-    QTemporaryDir dir;
-    auto store = openStore(dir);
+    auto store = backend().open();
     const Usd cap = Usd::fromDollars(50);
     for (unsigned seed = 1; seed <= 3; ++seed) {
         const std::string keyId = "vk_random_" + std::to_string(seed);
@@ -184,5 +182,5 @@ void TestSqliteCapInvariant::randomAmountsNeverOvershootNorUnderAdmit()
     }
 }
 
-QTEST_APPLESS_MAIN(TestSqliteCapInvariant)
-#include "tst_sqlitecapinvariant.moc"
+KEYBRAKE_STORE_CONTRACT_MAIN(TestStoreCapInvariant)
+#include "tst_storecapinvariant.moc"

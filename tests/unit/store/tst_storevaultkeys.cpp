@@ -1,5 +1,5 @@
-// Vault keys and admin keys in the SQLite store: issuance and its replay, revocation single and
-// in bulk, derived status, the paged list with its filters, today's figures.
+// Vault keys and admin keys in the store (every backend): issuance and its replay, revocation
+// single and in bulk, derived status, the paged list with its filters, today's figures.
 
 #include "storefixture.h"
 
@@ -12,8 +12,8 @@ using namespace keybrake::testing;
 
 namespace {
 
-std::vector<KeyView> listAll(SqliteStore &store, KeyFilter filter, int pageSize,
-                             TimePoint now = kNoon, int *pages = nullptr)
+std::vector<KeyView> listAll(Store &store, KeyFilter filter, int pageSize, TimePoint now = kNoon,
+                             int *pages = nullptr)
 {
     std::vector<KeyView> keys;
     filter.limit = pageSize;
@@ -42,14 +42,14 @@ std::vector<std::string> idsOf(const std::vector<KeyView> &keys)
     return ids;
 }
 
-StoreResult<RevokeResult> revoke(SqliteStore &store, const std::string &keyId, TimePoint now)
+StoreResult<RevokeResult> revoke(Store &store, const std::string &keyId, TimePoint now)
 {
     return call<RevokeResult>([&](auto done) {
         store.revokeKey(keyId, now, kToday, adminAudit("key.revoked", now), done);
     });
 }
 
-StoreResult<BulkRevokeResult> revokeMany(SqliteStore &store, BulkRevokeRequest request)
+StoreResult<BulkRevokeResult> revokeMany(Store &store, BulkRevokeRequest request)
 {
     request.now = kNoon;
     request.window = kToday;
@@ -72,7 +72,7 @@ AdminKey makeAdminKey(const std::string &id, Role role, TimePoint createdAt)
 
 } // namespace
 
-class TestSqliteVaultKeys : public QObject
+class TestStoreVaultKeys : public QObject
 {
     Q_OBJECT
 
@@ -100,24 +100,20 @@ private Q_SLOTS:
     void adminKeys();
 
 private:
-    QTemporaryDir *m_dir = nullptr;
-    std::unique_ptr<SqliteStore> m_store;
+    std::unique_ptr<Store> m_store;
 };
 
-void TestSqliteVaultKeys::init()
+void TestStoreVaultKeys::init()
 {
-    m_dir = new QTemporaryDir;
-    m_store = openStore(*m_dir);
+    m_store = backend().open();
 }
 
-void TestSqliteVaultKeys::cleanup()
+void TestStoreVaultKeys::cleanup()
 {
     m_store.reset();
-    delete m_dir;
-    m_dir = nullptr;
 }
 
-void TestSqliteVaultKeys::issuedKeyReadsBackWhole()
+void TestStoreVaultKeys::issuedKeyReadsBackWhole()
 {
     VaultKey key = makeKey("vk_whole", Usd::fromMicros(12'345'678), "lambda/billing/msg-1");
     key.vendor = Vendor::Twilio;
@@ -161,7 +157,7 @@ void TestSqliteVaultKeys::issuedKeyReadsBackWhole()
     QCOMPARE(rows[0].vendor, std::string("twilio"));
 }
 
-void TestSqliteVaultKeys::issuanceWithTheSameClaimReplaysTheKey()
+void TestStoreVaultKeys::issuanceWithTheSameClaimReplaysTheKey()
 {
     IssueKeyRequest request;
     request.key = makeKey("vk_first", Usd::fromDollars(100));
@@ -189,7 +185,7 @@ void TestSqliteVaultKeys::issuanceWithTheSameClaimReplaysTheKey()
     QCOMPARE(auditOf(*m_store, filter).size(), std::size_t(1));
 }
 
-void TestSqliteVaultKeys::issuanceClaimMismatchAndExpiry()
+void TestStoreVaultKeys::issuanceClaimMismatchAndExpiry()
 {
     IssueKeyRequest request;
     request.key = makeKey("vk_1", Usd::fromDollars(100));
@@ -218,7 +214,7 @@ void TestSqliteVaultKeys::issuanceClaimMismatchAndExpiry()
     QCOMPARE(result->key.id, std::string("vk_3"));
 }
 
-void TestSqliteVaultKeys::duplicateSecretIsAConflict()
+void TestStoreVaultKeys::duplicateSecretIsAConflict()
 {
     issue(*m_store, makeKey("vk_1", Usd::fromDollars(1)));
     IssueKeyRequest request;
@@ -234,7 +230,7 @@ void TestSqliteVaultKeys::duplicateSecretIsAConflict()
     QCOMPARE(auditOf(*m_store, filter).size(), std::size_t(1));
 }
 
-void TestSqliteVaultKeys::revokeIsIdempotent()
+void TestStoreVaultKeys::revokeIsIdempotent()
 {
     issue(*m_store, makeKey("vk_r", Usd::fromDollars(10)));
     QVERIFY(m_store->pendingWrites() == 0);
@@ -263,7 +259,7 @@ void TestSqliteVaultKeys::revokeIsIdempotent()
     QCOMPARE(rows[0].keyId, std::string("vk_r"));
 }
 
-void TestSqliteVaultKeys::noAdmissionAfterTheRevokeCommits()
+void TestStoreVaultKeys::noAdmissionAfterTheRevokeCommits()
 {
     issue(*m_store, makeKey("vk_burst", Usd::fromDollars(1000)));
     // Queue admissions, the revoke, and more admissions without waiting: everything queued
@@ -291,7 +287,7 @@ void TestSqliteVaultKeys::noAdmissionAfterTheRevokeCommits()
         QCOMPARE(result.get()->outcome, AdmissionResult::Outcome::Revoked);
 }
 
-void TestSqliteVaultKeys::bulkRevokeByIds()
+void TestStoreVaultKeys::bulkRevokeByIds()
 {
     issue(*m_store, makeKey("vk_b", Usd::fromDollars(10), "run/1", kNoon - 2h));
     issue(*m_store, makeKey("vk_a", Usd::fromDollars(10), "run/1", kNoon - 3h));
@@ -324,7 +320,7 @@ void TestSqliteVaultKeys::bulkRevokeByIds()
     QCOMPARE(revokedRows, (std::set<std::string> {"vk_a", "vk_b"}));
 }
 
-void TestSqliteVaultKeys::bulkRevokeByLabelPrefix()
+void TestStoreVaultKeys::bulkRevokeByLabelPrefix()
 {
     issue(*m_store, makeKey("vk_1", Usd::fromDollars(10), "batch_7/msg-1", kNoon - 50min));
     issue(*m_store, makeKey("vk_2", Usd::fromDollars(10), "batch_7/msg-2", kNoon - 40min));
@@ -351,7 +347,7 @@ void TestSqliteVaultKeys::bulkRevokeByLabelPrefix()
     QVERIFY(!view(*m_store, "vk_6").key.revokedAt);
 }
 
-void TestSqliteVaultKeys::bulkRevokeDryRunWritesNothing()
+void TestStoreVaultKeys::bulkRevokeDryRunWritesNothing()
 {
     issue(*m_store, makeKey("vk_1", Usd::fromDollars(10), "runaway/1"));
     issue(*m_store, makeKey("vk_2", Usd::fromDollars(10), "runaway/2", kNoon - 30min));
@@ -371,7 +367,7 @@ void TestSqliteVaultKeys::bulkRevokeDryRunWritesNothing()
     QCOMPARE(auditOf(*m_store, filter).size(), std::size_t(2)); // the two issuances
 }
 
-void TestSqliteVaultKeys::statusIsDerived()
+void TestStoreVaultKeys::statusIsDerived()
 {
     issue(*m_store, makeKey("vk_active", Usd::fromDollars(10), "s/1", kNoon - 4h));
     issue(*m_store, makeKey("vk_capped", Usd::fromDollars(10), "s/2", kNoon - 3h));
@@ -401,7 +397,7 @@ void TestSqliteVaultKeys::statusIsDerived()
     }
 }
 
-void TestSqliteVaultKeys::listIsNewestFirstAcrossPages()
+void TestStoreVaultKeys::listIsNewestFirstAcrossPages()
 {
     // 50 keys, several sharing a creation time, so the cursor's id tie-break matters.
     std::vector<std::string> expected;
@@ -431,7 +427,7 @@ void TestSqliteVaultKeys::listIsNewestFirstAcrossPages()
     QCOMPARE(second->data.front().key.id, expected[20]);
 }
 
-void TestSqliteVaultKeys::listFilters()
+void TestStoreVaultKeys::listFilters()
 {
     issue(*m_store, makeKey("vk_1", Usd::fromDollars(1), "lambda/Billing/1", kNoon - 6h));
     issue(*m_store,
@@ -479,7 +475,7 @@ void TestSqliteVaultKeys::listFilters()
     QCOMPARE(idsOf(listAll(*m_store, filter, 1)), (std::vector<std::string> {"vk_4", "vk_3"}));
 }
 
-void TestSqliteVaultKeys::listRejectsForeignCursorsAndClampsLimit()
+void TestStoreVaultKeys::listRejectsForeignCursorsAndClampsLimit()
 {
     for (int i = 0; i < 3; ++i)
         issue(*m_store, makeKey("vk_" + std::to_string(i), Usd::fromDollars(1)));
@@ -514,7 +510,7 @@ void TestSqliteVaultKeys::listRejectsForeignCursorsAndClampsLimit()
     QCOMPARE(page.error(), StoreError::NotFound);
 }
 
-void TestSqliteVaultKeys::todaysFigures()
+void TestStoreVaultKeys::todaysFigures()
 {
     issue(*m_store, makeKey("vk_1", Usd::fromDollars(5)));
     issue(*m_store, makeKey("vk_2", Usd::fromDollars(5)));
@@ -540,7 +536,7 @@ void TestSqliteVaultKeys::todaysFigures()
     QCOMPARE(stats->blocked, std::int64_t(2));
 }
 
-void TestSqliteVaultKeys::adminKeys()
+void TestStoreVaultKeys::adminKeys()
 {
     const auto create = [this](const AdminKey &key) {
         return call<Done>([&](auto done) {
@@ -591,5 +587,5 @@ void TestSqliteVaultKeys::adminKeys()
     QCOMPARE(auditOf(*m_store, filter).size(), std::size_t(5)); // 3 created, 2 revoked
 }
 
-QTEST_APPLESS_MAIN(TestSqliteVaultKeys)
-#include "tst_sqlitevaultkeys.moc"
+KEYBRAKE_STORE_CONTRACT_MAIN(TestStoreVaultKeys)
+#include "tst_storevaultkeys.moc"
