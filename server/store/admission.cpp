@@ -291,4 +291,66 @@ std::string Admission::recordRefusal(AuditEntry entry, const SpendWindow &window
     return m_ledger.insertAudit(entry, windowStart);
 }
 
+IssueKeyResult Issuance::issue(const IssueKeyRequest &request)
+{
+    using IssueOutcome = IssueKeyResult::Outcome;
+    IssueKeyResult result;
+    const TimePoint now = request.key.createdAt;
+    if (const auto &claim = request.idempotency) {
+        auto record = m_keys.issuanceRecord(*claim);
+        if (record && now - record->createdAt < Admission::kIdempotencyRetention) {
+            if (record->fingerprint != claim->fingerprint) {
+                result.outcome = IssueOutcome::IdempotencyMismatch;
+                return result;
+            }
+            if (!record->completed) {
+                result.outcome = IssueOutcome::IdempotencyInFlight;
+                return result;
+            }
+            if (auto original = m_keys.keyById(record->keyId)) {
+                result.outcome = IssueOutcome::Replayed;
+                result.key = std::move(*original);
+                result.sealedSecret = std::move(record->sealedSecret);
+                return result;
+            }
+        }
+        // None, past retention, or its key is gone: the claim is new.
+        m_keys.forgetIssuance(*claim);
+    }
+
+    // Inside the issuance's transaction, so a revoke of the issuer or a new block that committed
+    // before it stops it, whatever the route saw when it authenticated.
+    if (m_keys.adminKeyRevoked(request.key.createdBy)) {
+        result.outcome = IssueOutcome::IssuerRevoked;
+        return result;
+    }
+    if (auto block =
+            m_keys.activeBlock(request.key.agentRunLabel, vendorName(request.key.vendor), now)) {
+        m_keys.countBlockedIssuance(block->id);
+        block->refusedIssuances += 1;
+        result.outcome = IssueOutcome::PrefixBlocked;
+        result.block = std::move(block);
+        return result;
+    }
+    VaultKey key = request.key;
+    if (!key.maxCallsPerMinute || !key.maxUsdPerMinute) {
+        if (const auto fallback = m_keys.velocityDefault(key.agentRunLabel)) {
+            if (!key.maxCallsPerMinute)
+                key.maxCallsPerMinute = fallback->maxCallsPerMinute;
+            if (!key.maxUsdPerMinute)
+                key.maxUsdPerMinute = fallback->maxUsdPerMinute;
+        }
+    }
+
+    m_keys.insertKey(key);
+    if (const auto &claim = request.idempotency)
+        m_keys.recordIssuance(*claim, key.id, request.sealedSecret, now);
+    m_keys.announceIssued(key, request.audit);
+
+    result.outcome = IssueOutcome::Created;
+    result.key = std::move(key);
+    result.sealedSecret = request.idempotency ? request.sealedSecret : std::string();
+    return result;
+}
+
 } // namespace keybrake

@@ -118,6 +118,60 @@ public:
                               const KeySpend &spend, Usd cap, TimePoint at) = 0;
 };
 
+// The storage primitives of a key's issuance, inside one transaction the caller opened and will
+// commit (see LedgerTransaction).
+class IssuanceTransaction
+{
+public:
+    // The idempotency record of an issuance (scope "issue:" + admin key id).
+    struct IssuanceRecord
+    {
+        std::string fingerprint;
+        bool completed = false;
+        std::string keyId;
+        std::string sealedSecret;
+        TimePoint createdAt;
+    };
+
+    virtual ~IssuanceTransaction() = default;
+
+    // The record of (scope, key) whatever its age; nullopt when there is none.
+    virtual std::optional<IssuanceRecord> issuanceRecord(const IdempotencyClaim &claim) = 0;
+    virtual void forgetIssuance(const IdempotencyClaim &claim) = 0;
+    virtual std::optional<VaultKey> keyById(std::string_view keyId) = 0;
+    // Whether the admin key has been revoked (false when it does not exist).
+    virtual bool adminKeyRevoked(std::string_view adminKeyId) = 0;
+    virtual std::optional<PrefixBlock> activeBlock(std::string_view label, std::string_view vendor,
+                                                   TimePoint now) = 0;
+    virtual void countBlockedIssuance(std::string_view blockId) = 0;
+    // The velocity default with the longest prefix of `label`.
+    virtual std::optional<VelocityDefault> velocityDefault(std::string_view label) = 0;
+    // Throws when the id or the secret hash is taken (the store answers Conflict).
+    virtual void insertKey(const VaultKey &key) = 0;
+    virtual void recordIssuance(const IdempotencyClaim &claim, std::string_view keyId,
+                                std::string_view sealedSecret, TimePoint at) = 0;
+    // Writes the issuance's admin row (with the key's fields) and its key.issued event, and
+    // fills in the issuer's name.
+    virtual void announceIssued(VaultKey &key, AuditEntry audit) = 0;
+};
+
+// The rules of issuing a vault key, the same for every backend: the Idempotency-Key states of
+// POST /v1/keys, then, in the same transaction, a revoked issuer and a prefix block refuse it,
+// and the label's velocity defaults fill the limits the request left open.
+class Issuance
+{
+public:
+    explicit Issuance(IssuanceTransaction &keys)
+        : m_keys(keys)
+    {
+    }
+
+    IssueKeyResult issue(const IssueKeyRequest &request);
+
+private:
+    IssuanceTransaction &m_keys;
+};
+
 // The rules of the spend ledger, the same for every backend: the contract's check order for an
 // admission (revoked, expired, prefix block, Idempotency-Key states and who may be served a
 // replay, cost, velocity, cap), the refusal each failed check maps to and the audit row it

@@ -408,7 +408,8 @@ void SqliteStore::issueKey(IssueKeyRequest request, StoreCallback<IssueKeyResult
 {
     write(
         [request = std::move(request)](SqliteDatabase &db) {
-            return StoreResult<IssueKeyResult>(SqliteVaultKeys(db).issue(request));
+            SqliteVaultKeys keys(db);
+            return StoreResult<IssueKeyResult>(Issuance(keys).issue(request));
         },
         std::move(done));
 }

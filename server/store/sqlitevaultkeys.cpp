@@ -342,95 +342,73 @@ void SqliteVaultKeys::insert(const VaultKey &key)
     insert.run();
 }
 
-IssueKeyResult SqliteVaultKeys::issue(const IssueKeyRequest &request)
+std::optional<IssuanceTransaction::IssuanceRecord>
+SqliteVaultKeys::issuanceRecord(const IdempotencyClaim &claim)
 {
-    IssueKeyResult result;
-    const TimePoint now = request.key.createdAt;
-    if (const auto &claim = request.idempotency) {
-        std::optional<std::string> originalKeyId;
-        {
-            auto select =
-                m_db.prepare("SELECT fingerprint, state, key_id, sealed_secret, created_at "
-                             "FROM idempotency WHERE scope = ? AND key = ?");
-            select.bind(1, std::string_view(claim->scope)).bind(2, std::string_view(claim->key));
-            if (select.step()
-                && now - fromUnixMillis(select.int64(4)) < Admission::kIdempotencyRetention) {
-                if (select.text(0) != claim->fingerprint) {
-                    result.outcome = IssueKeyResult::Outcome::IdempotencyMismatch;
-                    return result;
-                }
-                if (select.text(1) != "completed") {
-                    result.outcome = IssueKeyResult::Outcome::IdempotencyInFlight;
-                    return result;
-                }
-                originalKeyId = select.text(2);
-                result.sealedSecret = select.blob(3);
-            }
-        }
-        if (originalKeyId) {
-            if (auto original = byId(*originalKeyId)) {
-                result.outcome = IssueKeyResult::Outcome::Replayed;
-                result.key = std::move(*original);
-                return result;
-            }
-        }
-        auto remove = m_db.prepare("DELETE FROM idempotency WHERE scope = ? AND key = ?");
-        remove.bind(1, std::string_view(claim->scope)).bind(2, std::string_view(claim->key));
-        remove.run();
-    }
+    auto select = m_db.prepare("SELECT fingerprint, state, key_id, sealed_secret, created_at "
+                               "FROM idempotency WHERE scope = ? AND key = ?");
+    select.bind(1, std::string_view(claim.scope)).bind(2, std::string_view(claim.key));
+    if (!select.step())
+        return std::nullopt;
+    IssuanceRecord record;
+    record.fingerprint = select.text(0);
+    record.completed = select.text(1) == "completed";
+    record.keyId = select.text(2);
+    record.sealedSecret = select.blob(3);
+    record.createdAt = fromUnixMillis(select.int64(4));
+    return record;
+}
 
-    // Inside the issuance's transaction, so a revoke of the issuer or a new block that committed
-    // before it stops it, whatever the route saw when it authenticated.
-    {
-        auto issuer = m_db.prepare("SELECT revoked_at FROM admin_keys WHERE id = ?");
-        issuer.bind(1, std::string_view(request.key.createdBy));
-        if (issuer.step() && !issuer.isNull(0)) {
-            result.outcome = IssueKeyResult::Outcome::IssuerRevoked;
-            return result;
-        }
-    }
-    SqliteBrakes brakes(m_db);
-    if (auto block =
-            brakes.activeBlock(request.key.agentRunLabel, vendorName(request.key.vendor), now)) {
-        brakes.countRefusedIssuance(block->id);
-        block->refusedIssuances += 1;
-        result.outcome = IssueKeyResult::Outcome::PrefixBlocked;
-        result.block = std::move(block);
-        return result;
-    }
-    VaultKey key = request.key;
-    if (!key.maxCallsPerMinute || !key.maxUsdPerMinute) {
-        if (const auto fallback = brakes.defaultFor(key.agentRunLabel)) {
-            if (!key.maxCallsPerMinute)
-                key.maxCallsPerMinute = fallback->maxCallsPerMinute;
-            if (!key.maxUsdPerMinute)
-                key.maxUsdPerMinute = fallback->maxUsdPerMinute;
-        }
-    }
+void SqliteVaultKeys::forgetIssuance(const IdempotencyClaim &claim)
+{
+    auto remove = m_db.prepare("DELETE FROM idempotency WHERE scope = ? AND key = ?");
+    remove.bind(1, std::string_view(claim.scope)).bind(2, std::string_view(claim.key));
+    remove.run();
+}
 
-    insert(key);
-    if (const auto &claim = request.idempotency) {
-        auto record = m_db.prepare(
-            "INSERT INTO idempotency (scope, key, fingerprint, state, key_id, sealed_secret, "
-            "created_at) VALUES (?, ?, ?, 'completed', ?, ?, ?)");
-        record.bind(1, std::string_view(claim->scope))
-            .bind(2, std::string_view(claim->key))
-            .bind(3, std::string_view(claim->fingerprint))
-            .bind(4, std::string_view(request.key.id))
-            .bindBlob(5, request.sealedSecret)
-            .bind(6, toUnixMillis(now));
-        record.run();
-    }
-    AuditEntry audit = request.audit;
+bool SqliteVaultKeys::adminKeyRevoked(std::string_view adminKeyId)
+{
+    auto issuer = m_db.prepare("SELECT revoked_at FROM admin_keys WHERE id = ?");
+    issuer.bind(1, adminKeyId);
+    return issuer.step() && !issuer.isNull(0);
+}
+
+std::optional<PrefixBlock> SqliteVaultKeys::activeBlock(std::string_view label,
+                                                        std::string_view vendor, TimePoint now)
+{
+    return SqliteBrakes(m_db).activeBlock(label, vendor, now);
+}
+
+void SqliteVaultKeys::countBlockedIssuance(std::string_view blockId)
+{
+    SqliteBrakes(m_db).countRefusedIssuance(blockId);
+}
+
+std::optional<VelocityDefault> SqliteVaultKeys::velocityDefault(std::string_view label)
+{
+    return SqliteBrakes(m_db).defaultFor(label);
+}
+
+void SqliteVaultKeys::recordIssuance(const IdempotencyClaim &claim, std::string_view keyId,
+                                     std::string_view sealedSecret, TimePoint at)
+{
+    auto record = m_db.prepare("INSERT INTO idempotency (scope, key, fingerprint, state, key_id, "
+                               "sealed_secret, created_at) VALUES (?, ?, ?, 'completed', ?, ?, ?)");
+    record.bind(1, std::string_view(claim.scope))
+        .bind(2, std::string_view(claim.key))
+        .bind(3, std::string_view(claim.fingerprint))
+        .bind(4, keyId)
+        .bindBlob(5, sealedSecret)
+        .bind(6, toUnixMillis(at));
+    record.run();
+}
+
+void SqliteVaultKeys::announceIssued(VaultKey &key, AuditEntry audit)
+{
     fillKeyFields(audit, key);
     SqliteAuditLog(m_db).insert(audit);
-    nameKey(key, brakes.adminKeyNames());
+    nameKey(key, SqliteBrakes(m_db).adminKeyNames());
     SqliteEvents(m_db).keyIssued(key);
-
-    result.outcome = IssueKeyResult::Outcome::Created;
-    result.key = std::move(key);
-    result.sealedSecret = request.idempotency ? request.sealedSecret : std::string();
-    return result;
 }
 
 void SqliteVaultKeys::markRevoked(std::string_view keyId, TimePoint at, const AuditEntry &audit)
