@@ -74,6 +74,9 @@ public:
     virtual std::unique_ptr<Store> open(Options options = {}) = 0;
     // The database of the last open() again, in a new store (the old one must be gone).
     virtual std::unique_ptr<Store> reopen(Options options = {}) = 0;
+    // One more store on the database of the last open() while the others stay open: another
+    // keybraked instance sharing it.
+    virtual std::unique_ptr<Store> another() = 0;
 };
 
 // SQLite: a file in a fresh temporary directory.
@@ -93,6 +96,15 @@ public:
         SqliteStore::Options sqlite;
         sqlite.path = m_dir->filePath(QStringLiteral("keybrake.db")).toStdString();
         sqlite.eventRetention = options.eventRetention;
+        return SqliteStore::open(std::move(sqlite));
+    }
+    std::unique_ptr<Store> another() override
+    {
+        SqliteStore::Options sqlite;
+        sqlite.path = m_dir->filePath(QStringLiteral("keybrake.db")).toStdString();
+        // Writers of several stores take turns at the file's lock: on a loaded machine a turn
+        // may wait long, and a test must not depend on the machine's speed.
+        sqlite.busyTimeout = std::chrono::seconds(60);
         return SqliteStore::open(std::move(sqlite));
     }
 
