@@ -17,6 +17,13 @@ namespace keybrake {
 // reserve(), which must add the hold atomically with its cap check, so that no interleaving of
 // admissions (on this instance or any other sharing the store) can overshoot the cap.
 //
+// The rules read and then decide, so the reads must not go stale before the commit. SQLite's
+// single writer serialises every transaction already; a backend whose transactions run
+// concurrently (PostgreSQL) must make keyState() lock the key's row until the transaction ends
+// (velocity, revocation and the cap of one key are then decided one admission at a time, and a
+// revoke waits for the admissions before it), and make claimRecord() of a claim that another
+// open transaction is recording wait for it, so that one Idempotency-Key is admitted once.
+//
 // Windows are identified by their start in Unix milliseconds. Any failure is an exception (the
 // caller's transaction rolls back and the call answers Unavailable).
 class LedgerTransaction
