@@ -284,8 +284,8 @@ void AuditLogPage::buildUi()
     m_labelMode = new QComboBox(this);
     m_labelMode->setObjectName(QStringLiteral("auditLabelModeComboBox"));
     m_labelMode->setAccessibleName(tr("How the run label is matched"));
-    m_labelMode->addItem(tr("Label starts with"));
-    m_labelMode->addItem(tr("Label is"));
+    m_labelMode->addItem(tr("Label prefix"));
+    m_labelMode->addItem(tr("Exact label"));
     filters->addWidget(m_labelMode);
     m_label = new QLineEdit(this);
     m_label->setObjectName(QStringLiteral("auditLabelLineEdit"));
@@ -293,7 +293,7 @@ void AuditLogPage::buildUi()
     m_label->setAccessibleName(tr("Run label filter"));
     m_label->setToolTip(tr("A run label, or a label prefix such as lambda/billing/ (Ctrl+L)"));
     m_label->setClearButtonEnabled(true);
-    m_label->setMinimumWidth(90); // stretches: wider whenever the window is
+    m_label->setMinimumWidth(60); // stretches: wider whenever the window is
     auto *labelShortcut = new QAction(this);
     labelShortcut->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
     labelShortcut->setShortcutContext(Qt::WidgetWithChildrenShortcut);
@@ -334,7 +334,7 @@ void AuditLogPage::buildUi()
     // so the window shrinks to 1024 px (issue 13).
     for (QComboBox *combo : {m_labelMode, m_verdict, m_status}) {
         combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-        combo->setMinimumContentsLength(combo == m_verdict ? 10 : combo == m_status ? 6 : 8);
+        combo->setMinimumContentsLength(combo == m_verdict ? 10 : combo == m_status ? 6 : 12);
     }
     outer->addLayout(filters);
 
