@@ -22,6 +22,7 @@ QUrlQuery RunQuery::toUrlQuery() const
     if (limit > 0)
         add("limit", QString::number(limit));
     add("cursor", cursor);
+    add("sort", sort);
     return query;
 }
 

@@ -20,6 +20,9 @@ struct RunQuery
     QDateTime until; // exclusive
     int limit = 0; // 0: the server's default (100); at most 1000
     QString cursor; // RunPage::nextCursor of the previous page
+    // "spend": highest spend in the range first, ranked by the server over every run; empty:
+    // latest activity first.
+    QString sort;
 
     QUrlQuery toUrlQuery() const;
 

@@ -1,5 +1,7 @@
 #include "ui/auditlogpage.h"
 
+#include "client/adminkeyinfo.h"
+#include "client/keybrakeclient.h"
 #include "models/auditexportfile.h"
 #include "models/auditlogmodel.h"
 #include "models/connectionmonitor.h"
@@ -28,6 +30,7 @@
 #include <QPushButton>
 #include <QScrollBar>
 #include <QShowEvent>
+#include <QSignalBlocker>
 #include <QStackedWidget>
 #include <QStandardPaths>
 #include <QTableView>
@@ -278,12 +281,11 @@ void AuditLogPage::buildUi()
     m_key->setMaximumWidth(200);
     addLabel(tr("Ke&y"), m_key);
     filters->addWidget(m_key);
-    filters->addSpacing(6);
     m_labelMode = new QComboBox(this);
     m_labelMode->setObjectName(QStringLiteral("auditLabelModeComboBox"));
     m_labelMode->setAccessibleName(tr("How the run label is matched"));
-    m_labelMode->addItem(tr("Label starts with"));
-    m_labelMode->addItem(tr("Label is"));
+    m_labelMode->addItem(tr("Label prefix"));
+    m_labelMode->addItem(tr("Exact label"));
     filters->addWidget(m_labelMode);
     m_label = new QLineEdit(this);
     m_label->setObjectName(QStringLiteral("auditLabelLineEdit"));
@@ -291,7 +293,7 @@ void AuditLogPage::buildUi()
     m_label->setAccessibleName(tr("Run label filter"));
     m_label->setToolTip(tr("A run label, or a label prefix such as lambda/billing/ (Ctrl+L)"));
     m_label->setClearButtonEnabled(true);
-    m_label->setMinimumWidth(180);
+    m_label->setMinimumWidth(60); // stretches: wider whenever the window is
     auto *labelShortcut = new QAction(this);
     labelShortcut->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
     labelShortcut->setShortcutContext(Qt::WidgetWithChildrenShortcut);
@@ -301,7 +303,6 @@ void AuditLogPage::buildUi()
     });
     addAction(labelShortcut);
     filters->addWidget(m_label, 1);
-    filters->addSpacing(6);
     m_vendor = new QComboBox(this);
     m_vendor->setObjectName(QStringLiteral("auditVendorComboBox"));
     m_vendor->setAccessibleName(tr("Vendor filter"));
@@ -329,6 +330,12 @@ void AuditLogPage::buildUi()
         m_status->addItem(HttpStatusClass::displayName(value), int(value));
     addLabel(tr("&Status"), m_status);
     filters->addWidget(m_status);
+    // The combos of this row may be narrower than their longest item (the list shows it whole),
+    // so the window shrinks to 1024 px (issue 13).
+    for (QComboBox *combo : {m_labelMode, m_verdict, m_status}) {
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        combo->setMinimumContentsLength(combo == m_verdict ? 10 : combo == m_status ? 6 : 12);
+    }
     outer->addLayout(filters);
 
     auto *rangeRow = new QHBoxLayout;
@@ -345,14 +352,18 @@ void AuditLogPage::buildUi()
     kindLabel->setBuddy(m_kind);
     rangeRow->addWidget(kindLabel);
     rangeRow->addWidget(m_kind);
-    m_actor = new QLineEdit(this);
-    m_actor->setObjectName(QStringLiteral("auditActorLineEdit"));
+    m_actor = new QComboBox(this);
+    m_actor->setObjectName(QStringLiteral("auditActorComboBox"));
     m_actor->setAccessibleName(tr("Actor filter"));
-    m_actor->setPlaceholderText(tr("admin key id"));
-    m_actor->setToolTip(tr("Only the admin activity of this admin key (its id, as the By column's "
-                           "tooltip shows it)"));
-    m_actor->setClearButtonEnabled(true);
-    m_actor->setMaximumWidth(200);
+    m_actor->setEditable(true);
+    m_actor->setInsertPolicy(QComboBox::NoInsert);
+    m_actor->addItem(QString(), QString()); // anyone
+    m_actor->lineEdit()->setPlaceholderText(tr("anyone"));
+    m_actor->lineEdit()->setClearButtonEnabled(true);
+    m_actor->setToolTip(tr("Only the admin activity of this admin key: pick it by name, or type "
+                           "its id (as the By column's tooltip shows it)"));
+    m_actor->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_actor->setMinimumContentsLength(14);
     auto *actorLabel = new QLabel(tr("&By"), this);
     actorLabel->setBuddy(m_actor);
     rangeRow->addWidget(actorLabel);
@@ -384,30 +395,41 @@ void AuditLogPage::buildUi()
     const QDateTime now = QDateTime::currentDateTimeUtc();
     m_since->setDateTime(now.addSecs(-3600));
     m_until->setDateTime(now.addSecs(3600));
-    auto *fromLabel = new QLabel(tr("from"), this);
+    // The custom range's two edits have their own row, shown only for "Between…": on the
+    // filter row they kept the window from shrinking to 1024 px (issue 13).
+    m_customRange = new QWidget(this);
+    m_customRange->setObjectName(QStringLiteral("auditCustomRangeWidget"));
+    auto *customRow = new QHBoxLayout(m_customRange);
+    customRow->setContentsMargins(0, 0, 0, 0);
+    customRow->setSpacing(6);
+    auto *fromLabel = new QLabel(tr("from"), m_customRange);
     fromLabel->setBuddy(m_since);
-    auto *untilLabel = new QLabel(tr("until"), this);
+    auto *untilLabel = new QLabel(tr("until"), m_customRange);
     untilLabel->setBuddy(m_until);
-    rangeRow->addWidget(fromLabel);
-    rangeRow->addWidget(m_since);
-    rangeRow->addWidget(untilLabel);
-    rangeRow->addWidget(m_until);
+    customRow->addWidget(fromLabel);
+    customRow->addWidget(m_since);
+    customRow->addWidget(untilLabel);
+    customRow->addWidget(m_until);
     m_zone = new QLabel(this);
     m_zone->setObjectName(QStringLiteral("auditZoneLabel"));
     m_zone->setForegroundRole(QPalette::PlaceholderText);
-    rangeRow->addWidget(m_zone);
+    customRow->addWidget(m_zone);
+    customRow->addStretch(1);
     auto *clear =
         new QPushButton(ThemedIcon::icon(QStringLiteral("filter")), tr("Clear filters"), this);
     clear->setObjectName(QStringLiteral("auditClearFiltersPushButton"));
     connect(clear, &QPushButton::clicked, this, &AuditLogPage::clearFilters);
-    rangeRow->addStretch(1);
     m_summary = new QLabel(this);
     m_summary->setObjectName(QStringLiteral("auditSummaryLabel"));
     m_summary->setForegroundRole(QPalette::PlaceholderText);
-    rangeRow->addWidget(m_summary);
+    m_summary->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    // A count, not a control: it gives way in a narrow window rather than widening it.
+    m_summary->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    rangeRow->addWidget(m_summary, 1);
     rangeRow->addSpacing(8);
     rangeRow->addWidget(clear);
     outer->addLayout(rangeRow);
+    outer->addWidget(m_customRange);
 
     m_banner = new MessageBanner(this);
     m_banner->setObjectName(QStringLiteral("auditMessageBanner"));
@@ -458,9 +480,13 @@ void AuditLogPage::buildUi()
         connect(edit, &QLineEdit::textEdited, m_debounce, qOverload<>(&QTimer::start));
         connect(edit, &QLineEdit::returnPressed, this, &AuditLogPage::applyFilters);
     }
-    connect(m_actor, &QLineEdit::returnPressed, this, &AuditLogPage::applyFilters);
-    connect(m_actor, &QLineEdit::textChanged, m_debounce, qOverload<>(&QTimer::start));
-    for (QComboBox *combo : {m_labelMode, m_vendor, m_verdict, m_status, m_kind})
+    connect(m_actor->lineEdit(), &QLineEdit::returnPressed, this, &AuditLogPage::applyFilters);
+    connect(m_actor->lineEdit(), &QLineEdit::textEdited, m_debounce, qOverload<>(&QTimer::start));
+    connect(m_model, &QAbstractItemModel::rowsInserted, this,
+            [this](const QModelIndex &, int first, int last) { addActorsOfRows(first, last); });
+    connect(m_model, &QAbstractItemModel::modelReset, this,
+            [this] { addActorsOfRows(0, m_model->rowCount() - 1); });
+    for (QComboBox *combo : {m_labelMode, m_vendor, m_verdict, m_status, m_kind, m_actor})
         connect(combo, &QComboBox::activated, this, &AuditLogPage::applyFilters);
     connect(m_range, &QComboBox::activated, this, [this] {
         updateRangeEdits();
@@ -491,7 +517,7 @@ client::AuditQuery AuditLogPage::currentQuery() const
     query.vendor = m_vendor->currentData().toString();
     query.verdict = m_verdict->currentData().toString();
     query.kind = client::AuditQuery::Kind(m_kind->currentData().toInt());
-    query.actor = m_actor->text().trimmed();
+    query.actor = currentActor();
     const QDateTime now = QDateTime::currentDateTimeUtc();
     switch (Range(m_range->currentData().toInt())) {
     case Range::AnyTime:
@@ -573,7 +599,8 @@ void AuditLogPage::clearFilters()
     m_verdict->setCurrentIndex(0);
     m_status->setCurrentIndex(0);
     m_kind->setCurrentIndex(0);
-    m_actor->clear();
+    m_actor->setCurrentIndex(0);
+    m_actor->setEditText(QString());
     m_range->setCurrentIndex(0);
     updateRangeEdits();
     applyFilters();
@@ -614,8 +641,60 @@ void AuditLogPage::refresh()
 void AuditLogPage::showEvent(QShowEvent *event)
 {
     QWidget::showEvent(event);
-    if (!m_started)
+    if (!m_started) {
+        loadActors();
         applyFilters();
+    }
+}
+
+void AuditLogPage::loadActors()
+{
+    if (const auto me = m_session->whoAmI())
+        addActor(me->adminKeyId, me->name);
+    // Only an admin may list the admin keys; everyone else picks from the actors of the rows.
+    if (!m_session->allows(client::AdminRole::Admin))
+        return;
+    m_session->client()->adminKeys(this,
+                                   [this](const client::Result<QList<client::AdminKeyInfo>> &keys) {
+                                       if (!keys)
+                                           return; // the typed id and the rows' actors still work
+                                       for (const client::AdminKeyInfo &key : *keys)
+                                           addActor(key.id, key.name);
+                                   });
+}
+
+void AuditLogPage::addActorsOfRows(int first, int last)
+{
+    for (int row = first; row <= last; ++row) {
+        const client::AuditEntry *entry = m_model->entryAt(row);
+        if (entry && !entry->actor.isEmpty())
+            addActor(entry->actor, entry->actorName);
+    }
+}
+
+void AuditLogPage::addActor(const QString &id, const QString &name)
+{
+    if (id.isEmpty() || m_actor->findData(id) >= 0)
+        return;
+    const QString text = name.isEmpty() ? id : QStringLiteral("%1 (…%2)").arg(name, id.right(4));
+    // Sorted by name after "anyone"; the edit text (a typed id) stays as it is.
+    int at = 1;
+    while (at < m_actor->count() && QString::localeAwareCompare(m_actor->itemText(at), text) < 0)
+        ++at;
+    const QString edited = m_actor->currentText();
+    const QSignalBlocker quiet(m_actor);
+    m_actor->insertItem(at, text, id);
+    m_actor->setItemData(at, id, Qt::ToolTipRole);
+    m_actor->setEditText(edited);
+}
+
+QString AuditLogPage::currentActor() const
+{
+    const QString typed = m_actor->currentText().trimmed();
+    if (typed.isEmpty())
+        return {};
+    const int index = m_actor->findText(typed);
+    return index > 0 ? m_actor->itemData(index).toString() : typed;
 }
 
 void AuditLogPage::updateRangeEdits()
@@ -631,6 +710,7 @@ void AuditLogPage::updateRangeEdits()
         }
         edit->setEnabled(custom);
     }
+    m_customRange->setVisible(custom);
     m_zone->setText(time.zoneName());
     m_zone->setToolTip(
         tr("Times on this page are shown in %1; the server filters in UTC.").arg(time.zoneName()));
@@ -644,11 +724,24 @@ void AuditLogPage::updateSummary()
     const int rows = m_model->rowCount();
     if (!m_model->hasLoaded()) {
         m_summary->clear();
-    } else if (m_model->hasMore()) {
-        m_summary->setText(tr("%1 calls loaded, more as you scroll").arg(locale.toString(rows)));
     } else {
-        m_summary->setText(tr("%n call(s)", nullptr, rows));
+        // Admin activity rows are actions, not calls.
+        const auto kind = client::AuditQuery::Kind(m_kind->currentData().toInt());
+        if (m_model->hasMore()) {
+            const QString count = locale.toString(rows);
+            m_summary->setText(kind == client::AuditQuery::Kind::Admin
+                                   ? tr("%1 actions loaded, more as you scroll").arg(count)
+                                   : kind == client::AuditQuery::Kind::All
+                                   ? tr("%1 rows loaded, more as you scroll").arg(count)
+                                   : tr("%1 calls loaded, more as you scroll").arg(count));
+        } else {
+            m_summary->setText(
+                kind == client::AuditQuery::Kind::Admin     ? tr("%n action(s)", nullptr, rows)
+                    : kind == client::AuditQuery::Kind::All ? tr("%n row(s)", nullptr, rows)
+                                                            : tr("%n call(s)", nullptr, rows));
+        }
     }
+    m_summary->setToolTip(m_summary->text()); // whole when the row clips it
     const TimeFormatter time = m_session->timeFormatter();
     m_asOf->setText(
         m_model->dataAsOf().isValid()
@@ -671,6 +764,14 @@ void AuditLogPage::updateState()
     } else if (!m_model->hasLoaded()) {
         m_state->showMessage(QStringLiteral("error"), tr("Could not load the audit log"),
                              m_model->lastError(), tr("Retry"));
+        m_stack->setCurrentWidget(m_state);
+    } else if (filtered
+               && client::AuditQuery::Kind(m_kind->currentData().toInt())
+                   == client::AuditQuery::Kind::Admin) {
+        m_state->showMessage(QStringLiteral("filter"), tr("No admin actions match these filters"),
+                             tr("Issues, revokes, blocks and admin-key changes appear here with "
+                                "who did them. Widen the time range or pick anyone under By."),
+                             tr("Clear filters"));
         m_stack->setCurrentWidget(m_state);
     } else if (filtered) {
         m_state->showMessage(QStringLiteral("filter"), tr("No calls match these filters"),

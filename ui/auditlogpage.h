@@ -103,6 +103,10 @@ private:
     void updateRangeEdits();
     void onExportFinished(bool ok, const QString &message);
     void updateTailState();
+    void loadActors();
+    void addActor(const QString &id, const QString &name);
+    void addActorsOfRows(int first, int last);
+    QString currentActor() const;
 
     ConsoleSession *m_session;
     AuditLogModel *m_model;
@@ -114,10 +118,13 @@ private:
     QComboBox *m_verdict = nullptr;
     QComboBox *m_status = nullptr;
     QComboBox *m_kind = nullptr; // Calls / Admin activity / All
-    QLineEdit *m_actor = nullptr; // admin key id of the admin rows shown
+    // Whose admin activity: "anyone" first, then the admin keys by name (from the server for an
+    // admin, else from the rows seen); editable, so an id can be typed too.
+    QComboBox *m_actor = nullptr;
     QComboBox *m_range = nullptr;
     QDateTimeEdit *m_since = nullptr;
     QDateTimeEdit *m_until = nullptr;
+    QWidget *m_customRange = nullptr; // from, until and the zone: shown for "Between…"
     QLabel *m_zone = nullptr;
     QPushButton *m_exportButton = nullptr;
     QPushButton *m_cancelExport = nullptr;

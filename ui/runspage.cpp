@@ -25,10 +25,12 @@
 #include <QComboBox>
 #include <QDialog>
 #include <QDialogButtonBox>
+#include <QEvent>
 #include <QFileDialog>
 #include <QFontDatabase>
 #include <QFormLayout>
 #include <QHBoxLayout>
+#include <QHash>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
@@ -269,7 +271,7 @@ void RunsPage::buildUi()
     m_search->setAccessibleName(tr("Search run labels"));
     m_search->setToolTip(tr("Runs whose label contains this text, in any case"));
     m_search->setClearButtonEnabled(true);
-    m_search->setMinimumWidth(260);
+    m_search->setMinimumWidth(200); // stretches; narrower only in a 1024 px window
     auto *prefixLabel = new QLabel(tr("A&gent:"), this);
     m_prefix = new QComboBox(this);
     m_prefix->setObjectName(QStringLiteral("runsPrefixComboBox"));
@@ -325,30 +327,30 @@ void RunsPage::buildUi()
     m_table->setItemDelegateForColumn(RunTableModel::LabelColumn, new RunLabelDelegate(m_table));
     m_table->setItemDelegateForColumn(RunTableModel::UtilisationColumn,
                                       new CapUtilisationDelegate(m_table));
-    const QList<QPair<int, int>> widths = {
-        {RunTableModel::LabelColumn, 300},     {RunTableModel::StatusColumn, 90},
-        {RunTableModel::VendorsColumn, 110},   {RunTableModel::KeysColumn, 90},
-        {RunTableModel::SpendColumn, 90},      {RunTableModel::UtilisationColumn, 190},
-        {RunTableModel::CallsColumn, 70},      {RunTableModel::BlockedColumn, 70},
-        {RunTableModel::FirstCallColumn, 110},
-    };
-    for (const auto &[column, width] : widths)
-        m_table->setColumnWidth(column, width);
+    // Columns are fitted to the rows' width (fitColumns), never wider than the view.
+    m_table->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_table->viewport()->installEventFilter(this);
     m_table->setContextMenuPolicy(Qt::CustomContextMenu);
     connect(m_table, &QWidget::customContextMenuRequested, this, &RunsPage::onContextMenu);
     // Live data never changes what a click hits: while the pointer is over the runs, runs that
     // appear wait (their numbers still update in place), counted in the pill.
     m_hold = new LiveTableHold(m_table);
     connect(m_hold, &LiveTableHold::heldChanged, m_runs, &RunTableModel::setHoldingChanges);
+    connect(m_hold, &LiveTableHold::heldChanged, this, [this](bool held) {
+        if (!held)
+            fitColumns();
+    });
     connect(m_hold, &LiveTableHold::applyRequested, m_runs, &RunTableModel::applyHeldChanges);
     connect(m_runs, &RunTableModel::heldChangesChanged, this, &RunsPage::updateHeldPill);
     m_tableStack->addWidget(m_state);
     m_tableStack->addWidget(m_table);
     splitter->addWidget(m_tableStack);
     splitter->addWidget(buildDetail());
-    splitter->setStretchFactor(0, 2);
-    splitter->setStretchFactor(1, 5);
+    // The runs get as much height as the chart below (at 700 px the table showed two rows).
+    splitter->setStretchFactor(0, 1);
+    splitter->setStretchFactor(1, 1);
     layout->addWidget(splitter, 1);
+    fitColumns();
 
     m_searchTimer = new QTimer(this);
     m_searchTimer->setSingleShot(true);
@@ -569,6 +571,55 @@ void RunsPage::setShowAsTable(bool table)
     if (m_showAsTable->isChecked() != table)
         m_showAsTable->setChecked(table);
     m_showAsTable->setText(table ? tr("Show as &chart") : tr("Show as &table"));
+}
+
+bool RunsPage::eventFilter(QObject *watched, QEvent *event)
+{
+    if (m_table && watched == m_table->viewport() && event->type() == QEvent::Resize)
+        QTimer::singleShot(0, this, &RunsPage::fitColumns);
+    return QWidget::eventFilter(watched, event);
+}
+
+void RunsPage::fitColumns()
+{
+    // Given way first to last while the rows are too narrow; back when there is room.
+    static const int giveWay[] = {
+        RunTableModel::FirstCallColumn, RunTableModel::KeysColumn,  RunTableModel::VendorsColumn,
+        RunTableModel::BlockedColumn,   RunTableModel::CallsColumn,
+    };
+    static const QHash<int, int> widths = {
+        {RunTableModel::StatusColumn, 100},      {RunTableModel::VendorsColumn, 110},
+        {RunTableModel::KeysColumn, 90},         {RunTableModel::SpendColumn, 90},
+        {RunTableModel::UtilisationColumn, 190}, {RunTableModel::CallsColumn, 70},
+        {RunTableModel::BlockedColumn, 70},      {RunTableModel::FirstCallColumn, 110},
+        {RunTableModel::LastCallColumn, 110},
+    };
+    constexpr int LabelWidth = 300;
+    constexpr int LabelMinimum = 170;
+    const int available = m_table->viewport()->width();
+    // Not while the pointer is over the rows: nothing moves under it (the hold's end fits them).
+    if (available <= 0 || (m_hold && m_hold->isHeld()))
+        return;
+    // The last column stretches to the edge: counted at its own width, not the stretched one.
+    const auto shownWidth = [this] {
+        int total = widths.value(RunTableModel::LastCallColumn);
+        for (int column = RunTableModel::StatusColumn; column < RunTableModel::LastCallColumn;
+             ++column)
+            if (!m_table->isColumnHidden(column))
+                total += m_table->columnWidth(column);
+        return total;
+    };
+    for (auto it = widths.cbegin(); it != widths.cend(); ++it) {
+        m_table->setColumnHidden(it.key(), false);
+        m_table->setColumnWidth(it.key(), it.value());
+    }
+    for (int column : giveWay) {
+        if (shownWidth() + LabelWidth <= available)
+            break;
+        m_table->setColumnHidden(column, true);
+    }
+    m_table->setColumnWidth(RunTableModel::LabelColumn,
+                            std::clamp(available - shownWidth(), LabelMinimum, LabelWidth));
 }
 
 void RunsPage::focusSearch()

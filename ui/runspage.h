@@ -123,6 +123,7 @@ Q_SIGNALS:
 
 protected:
     void showEvent(QShowEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
     void buildUi();
@@ -138,6 +139,9 @@ private:
     void refreshBlocks();
     void onContextMenu(const QPoint &position);
     void updateHeldPill();
+    // At 1024 px the run, its status, spend, cap and Revoke stay in view: the other columns give
+    // way while the rows are narrow, and the label narrows (it elides in the run id).
+    void fitColumns();
 
     ConsoleSession *m_session;
     RunTableModel *m_runs;

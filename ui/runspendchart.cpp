@@ -9,6 +9,7 @@
 #include <QChart>
 #include <QChartView>
 #include <QEvent>
+#include <QFontMetricsF>
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QLocale>
@@ -74,11 +75,15 @@ RunSpendChart::RunSpendChart(QWidget *parent)
     m_view->setMouseTracking(true);
     m_view->viewport()->setMouseTracking(true);
     m_view->viewport()->installEventFilter(this);
-    m_view->setMinimumHeight(220);
+    // Low enough that the runs above it keep five rows in a 700 px window (issue 13).
+    m_view->setMinimumHeight(150);
 
     m_chart->setAnimationOptions(QChart::NoAnimation);
     m_chart->legend()->setAlignment(Qt::AlignBottom);
     m_chart->setMargins(QMargins(4, 4, 4, 4));
+    // The plot narrows and widens with the window: the cap labels follow its right edge.
+    connect(m_chart, &QChart::plotAreaChanged, this, &RunSpendChart::placeCapLabels,
+            Qt::QueuedConnection);
     m_calls->setParent(this);
 
     m_calls->setName(tr("Calls per interval"));
@@ -246,9 +251,8 @@ void RunSpendChart::redraw()
         const QString text = tr("Daily cap %1: %2")
                                  .arg(UsdText::display(cap), it.value().join(QStringLiteral(", ")));
         series->setName(text);
-        // The line across the range, with its label over a point three quarters along, clear
-        // of the axes.
-        const qreal labelX = m_series.xMin + (m_series.xMax - m_series.xMin) * 0.75;
+        // The line across the range, its label over the middle point (placeCapLabels moves it).
+        const qreal labelX = (m_series.xMin + m_series.xMax) / 2;
         series->replace({QPointF(m_series.xMin, y), QPointF(labelX, y), QPointF(m_series.xMax, y)});
         series->setPointLabelsFormat(text);
         series->setPointLabelsVisible(true);
@@ -272,7 +276,35 @@ void RunSpendChart::redraw()
     m_calls->setName(m_callsAxis->titleText());
     updateDayStarts(m_spendAxis->max());
     updateTimeAxis();
+    placeCapLabels();
     Q_EMIT redrawn();
+}
+
+void RunSpendChart::placeCapLabels()
+{
+    const QRectF plot = m_chart->plotArea();
+    const qreal from = m_timeAxis->min();
+    const qreal to = m_timeAxis->max();
+    if (plot.width() <= 0 || to <= from)
+        return;
+    constexpr qreal Margin = 8; // px between the label and the plot's edges
+    const qreal unitsPerPixel = (to - from) / plot.width();
+    for (QLineSeries *series : std::as_const(m_caps)) {
+        if (series->count() != 3)
+            continue;
+        // A point label is centred over its point: the point sits half the label's width (and
+        // a margin) inside the right edge, where the line is least likely to meet the spend.
+        const QFontMetricsF metrics(series->pointLabelsFont());
+        const QString text =
+            metrics.elidedText(series->name(), Qt::ElideRight, plot.width() - 2 * Margin);
+        const qreal half = metrics.horizontalAdvance(text) / 2 + Margin;
+        const qreal x = std::max(to - half * unitsPerPixel, from + half * unitsPerPixel);
+        const qreal y = series->at(1).y();
+        if (series->pointLabelsFormat() != text)
+            series->setPointLabelsFormat(text);
+        if (!qFuzzyCompare(series->at(1).x(), x))
+            series->replace(1, QPointF(x, y));
+    }
 }
 
 void RunSpendChart::updateTimeAxis()

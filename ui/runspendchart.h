@@ -79,6 +79,9 @@ private:
     void applyPalette();
     void updateTimeAxis();
     void updateDayStarts(qreal spendTop);
+    // Each cap line's label over a point chosen so the whole label sits inside the plot, clear
+    // of the calls axis on the right (elided when the plot is narrower than the label).
+    void placeCapLabels();
 
     TimeFormatter m_time;
     client::RunTimeline m_timeline;

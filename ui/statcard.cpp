@@ -17,7 +17,8 @@ StatCard::StatCard(QWidget *parent)
     setFrameShape(QFrame::StyledPanel);
     setAutoFillBackground(true);
     setBackgroundRole(QPalette::Base);
-    setMinimumSize(200, 118);
+    // Four in a row fit a 1024 px window beside the navigation (issue 13).
+    setMinimumSize(176, 118);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(16, 12, 16, 12);
     layout->setSpacing(4);

@@ -84,6 +84,16 @@
         <translation>
             <numerusform>%n new call — show</numerusform><numerusform>%n new calls — show</numerusform></translation>
     </message>
+    <message numerus="yes">
+        <source>%n action(s)</source>
+        <translation>
+            <numerusform>%n action</numerusform><numerusform>%n actions</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n row(s)</source>
+        <translation>
+            <numerusform>%n row</numerusform><numerusform>%n rows</numerusform></translation>
+    </message>
 </context>
 <context>
     <name>keybrake::BlockListModel</name>

@@ -62,20 +62,6 @@ std::optional<std::int64_t> parseUtilisationPpm(std::string_view text)
     return ppm <= 10'000'000 ? std::optional(ppm) : std::nullopt;
 }
 
-// A ranked listing's cursor: "r<position>".
-std::optional<std::size_t> parseRankCursor(std::string_view text)
-{
-    if (text.size() < 2 || text.size() > 12 || text.front() != 'r')
-        return std::nullopt;
-    std::size_t position = 0;
-    for (const char c : text.substr(1)) {
-        if (c < '0' || c > '9')
-            return std::nullopt;
-        position = position * 10 + static_cast<std::size_t>(c - '0');
-    }
-    return position;
-}
-
 // Products of micro-dollars and parts per million exceed 64 bits for large caps.
 __extension__ typedef __int128 Wide;
 
@@ -111,6 +97,19 @@ void rankKeys(std::vector<KeyView> &keys, const std::string &sort)
 }
 
 } // namespace
+
+std::optional<std::size_t> parseRankCursor(std::string_view text)
+{
+    if (text.size() < 2 || text.size() > 12 || text.front() != 'r')
+        return std::nullopt;
+    std::size_t position = 0;
+    for (const char c : text.substr(1)) {
+        if (c < '0' || c > '9')
+            return std::nullopt;
+        position = position * 10 + static_cast<std::size_t>(c - '0');
+    }
+    return position;
+}
 
 bool looksLikeVaultKeyId(std::string_view text)
 {

@@ -5,6 +5,10 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <cstddef>
+#include <optional>
+#include <string_view>
+
 namespace keybrake {
 
 // POST/GET /v1/keys, GET/DELETE /v1/keys/{id}, POST /v1/keys/revoke (and the /vault/keys aliases).
@@ -30,5 +34,7 @@ bool looksLikeVaultKeyId(std::string_view text);
 // An Idempotency-Key header: 1 to 255 visible ASCII characters.
 bool validIdempotencyKey(std::string_view text);
 http::Response storeUnavailable();
+// A ranked listing's cursor ("r<position>": GET /v1/keys and /v1/runs with sort=spend).
+std::optional<std::size_t> parseRankCursor(std::string_view text);
 
 } // namespace keybrake

@@ -9,7 +9,9 @@
 #include <boost/json/array.hpp>
 #include <boost/url/pct_string_view.hpp>
 
+#include <algorithm>
 #include <array>
+#include <vector>
 
 namespace keybrake {
 
@@ -85,8 +87,16 @@ json::object totalsJson(const CallTotals &totals)
 awaitable<http::Response> RunRoutes::list(const AdminCall &call)
 {
     if (auto error = checkQueryNames(
-            call, {"label_prefix", "q", "since", "until", "status", "limit", "cursor"}))
+            call, {"label_prefix", "q", "since", "until", "status", "limit", "cursor", "sort"}))
         co_return fieldError(*error);
+    // sort=spend (issue 13): the Overview's top runs are the server's, not the top of the runs
+    // one page of the latest happens to hold.
+    bool bySpend = false;
+    if (auto it = call.query.find("sort"); it != call.query.end()) {
+        if (it->second != "recent" && it->second != "spend")
+            co_return fieldError({"sort", "sort must be recent or spend"});
+        bySpend = it->second == "spend";
+    }
     const TimePoint now = m_context.clock.now();
     auto range = ReportRange::read(call, false, m_context.calendar, now);
     if (auto *error = std::get_if<FieldError>(&range))
@@ -120,13 +130,51 @@ awaitable<http::Response> RunRoutes::list(const AdminCall &call)
     filter.limit = std::get<int>(limit);
 
     Store &store = m_context.store;
-    auto page = co_await awaitStore<Page<RunSummary>>(
-        [&](auto done) { store.listRuns(std::move(filter), now, std::move(done)); });
-    if (!page) {
-        if (page.error() == StoreError::NotFound)
-            co_return fieldError({"cursor", "cursor is not one this server returned"});
-        co_return storeUnavailable();
+    Page<RunSummary> shown;
+    if (bySpend) {
+        // Every run the filters match, in the store's order (latest first), ranked by spend in
+        // the range, highest first; ties keep the latest first. A ranked listing pages by
+        // position ("r<n>"), as GET /v1/keys?sort=spend does.
+        std::size_t offset = 0;
+        if (!filter.cursor.empty()) {
+            const auto parsed = parseRankCursor(filter.cursor);
+            if (!parsed)
+                co_return fieldError({"cursor", "cursor is not one this server returned"});
+            offset = *parsed;
+        }
+        const auto pageSize = static_cast<std::size_t>(filter.limit);
+        std::vector<RunSummary> all;
+        RunFilter each = filter;
+        each.cursor.clear();
+        each.limit = 1000;
+        do {
+            auto page = co_await awaitStore<Page<RunSummary>>(
+                [&](auto done) { store.listRuns(each, now, std::move(done)); });
+            if (!page)
+                co_return storeUnavailable();
+            for (auto &run : page->data)
+                all.push_back(std::move(run));
+            each.cursor = page->nextCursor;
+        } while (!each.cursor.empty());
+        std::stable_sort(all.begin(), all.end(), [](const RunSummary &a, const RunSummary &b) {
+            return a.totals.spent > b.totals.spent;
+        });
+        const std::size_t end = std::min(all.size(), offset + pageSize);
+        for (std::size_t i = std::min(offset, all.size()); i < end; ++i)
+            shown.data.push_back(std::move(all[i]));
+        if (end < all.size())
+            shown.nextCursor = "r" + std::to_string(end);
+    } else {
+        auto page = co_await awaitStore<Page<RunSummary>>(
+            [&](auto done) { store.listRuns(std::move(filter), now, std::move(done)); });
+        if (!page) {
+            if (page.error() == StoreError::NotFound)
+                co_return fieldError({"cursor", "cursor is not one this server returned"});
+            co_return storeUnavailable();
+        }
+        shown = std::move(page.value());
     }
+    const Page<RunSummary> *page = &shown;
     json::array data;
     data.reserve(page->data.size());
     for (const RunSummary &run : page->data) {

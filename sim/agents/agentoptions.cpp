@@ -210,6 +210,10 @@ AgentArguments parseAgentArguments(const QStringList &args, const QProcessEnviro
             o.quiet = true;
             continue;
         }
+        if (word == u"--runaway-reissue") {
+            o.runawayReissue = true;
+            continue;
+        }
         if (word == u"--exit-with-parent") {
             o.exitWithParent = true;
             continue;
@@ -315,6 +319,10 @@ runaway (and the runaways of mixed):
   --runaway-vendor V    stripe (charges; the cap is reached exactly) or twilio (SMS)
   --runaway-after S     mixed: first runaway after S seconds (default 15)
   --runaway-every S     mixed: another one every S seconds (default 120; 0: only one)
+  --runaway-reissue     the agent's issuer keeps minting keys: whenever its key is revoked,
+                        expired or capped it asks for a fresh one under the same label prefix
+                        (lambda/collections-agent/ or lambda/sms-followup/), and asks again at
+                        the loop's pace while issuance is refused (a prefix block)
 
 Exit status: 0 when the scenario ran (whatever the verdicts), 1 when the server could not be
 used (unreachable, admin key refused or without the issuer role), 2 for invalid arguments.

@@ -71,6 +71,9 @@ struct AgentOptions
     QString runawayVendor = QStringLiteral("stripe"); // or "twilio"
     double runawayAfterSeconds = 15; // mixed: the first runaway
     double runawayEverySeconds = 120; // mixed: then one every so often (0: only one)
+    // The agent's issuer mints a fresh key under the same prefix whenever its key is refused
+    // for good (revoked, expired, capped), as the demo's runaway did after "Stop runs".
+    bool runawayReissue = false;
 
     // Runs per second when --rate is not given.
     double defaultRate() const;

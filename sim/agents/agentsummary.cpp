@@ -145,6 +145,8 @@ QJsonObject AgentSummary::toJson() const
             {QStringLiteral("other_refusals"), report.otherRefusals},
             {QStringLiteral("allowed_before_first_refusal"), report.allowedBeforeFirstRefusal},
             {QStringLiteral("seconds"), report.seconds},
+            {QStringLiteral("keys_issued"), report.keysIssued},
+            {QStringLiteral("issue_refusals"), report.issueRefusals},
         });
     }
 
@@ -245,6 +247,11 @@ QString AgentSummary::toText() const
                      .arg(report.otherRefusals > 0
                               ? QStringLiteral(" and %1 otherwise").arg(report.otherRefusals)
                               : QString());
+        if (report.keysIssued > 1 || report.issueRefusals > 0)
+            lines << QStringLiteral("              its issuer minted %1 keys under the prefix and "
+                                    "was refused %2 times")
+                         .arg(report.keysIssued)
+                         .arg(report.issueRefusals);
     }
     return lines.join(u'\n') + u'\n';
 }

@@ -22,6 +22,8 @@ QString ProxyOutcome::verdictForRefusal(const QString &code)
         {QStringLiteral("cost_unknown"), QStringLiteral("denied_cost_unknown")},
         {QStringLiteral("currency_not_supported"), QStringLiteral("denied_cost_unknown")},
         {QStringLiteral("cap_exhausted"), QStringLiteral("denied_cap")},
+        {QStringLiteral("prefix_blocked"), QStringLiteral("denied_blocked")},
+        {QStringLiteral("rate_exceeded"), QStringLiteral("denied_rate")},
         {QStringLiteral("upstream_timeout"), QStringLiteral("upstream_error")},
         {QStringLiteral("upstream_unavailable"), QStringLiteral("upstream_error")},
         {QStringLiteral("vendor_not_configured"), QStringLiteral("upstream_error")},

@@ -37,8 +37,8 @@ void RunawayAgent::start()
 {
     m_elapsed.start();
     m_report.vendor = m_runtime.options().runawayVendor;
-    const QString runId = m_random.uuid();
-    client::IssueKeyRequest policy;
+    const QString firstRun = m_random.uuid(); // drawn first: a seed repeats the same traffic
+    client::IssueKeyRequest &policy = m_policy;
     policy.vendor = m_report.vendor;
     if (m_report.vendor == u"twilio") {
         SmsComposer composer(m_random);
@@ -46,7 +46,7 @@ void RunawayAgent::start()
         m_from = composer.phoneNumber();
         m_to = composer.phoneNumber();
         m_text = composer.message();
-        m_report.label = QStringLiteral("lambda/sms-followup/%1").arg(runId);
+        m_prefix = QStringLiteral("lambda/sms-followup/");
         policy.dailyUsdCap = Usd::fromCents(50);
         policy.allowedEndpoints = {QStringLiteral("messages.create")};
         policy.scope.twilioFromNumbers = {m_from};
@@ -55,7 +55,7 @@ void RunawayAgent::start()
         static constexpr std::array<qint64, 5> kAmounts = {499, 999, 1250, 1999, 2500};
         m_amountCents = m_random.pick(kAmounts);
         const qint64 charges = m_random.between(8, 12);
-        m_report.label = QStringLiteral("lambda/%1/%2").arg(kFunction, runId);
+        m_prefix = QStringLiteral("lambda/%1/").arg(kFunction);
         policy.dailyUsdCap = Usd::fromCents(m_amountCents * charges);
         policy.allowedEndpoints = {QStringLiteral("charges.create")};
     }
@@ -63,39 +63,77 @@ void RunawayAgent::start()
     const auto lifetime = std::chrono::seconds(
         static_cast<qint64>(std::ceil(m_runtime.options().runawaySeconds)) + 60);
     policy.expiresIn = std::max<std::chrono::seconds>(std::chrono::minutes(15), lifetime);
-    policy.agentRunLabel = m_report.label;
     policy.metadata = {{QStringLiteral("source"), QStringLiteral("keybrake-sim")}};
-    policy.idempotencyKey = runId;
+    m_report.label = nextLabel(firstRun);
 
     m_runtime.log(
         QStringLiteral("%1 %2: retry loop starts (cap %3)")
             .arg(m_scenario, m_report.label, QString::fromStdString(m_report.cap.toDisplay())));
+    issue();
+}
+
+QString RunawayAgent::nextLabel(const QString &runId)
+{
+    m_policy.agentRunLabel = m_prefix + runId;
+    m_policy.idempotencyKey = runId;
+    return m_policy.agentRunLabel;
+}
+
+void RunawayAgent::issue()
+{
     m_callInFlight = true;
-    m_runtime.issueKey(m_scenario, policy, this,
-                       [this](const client::Result<client::IssuedKey> &issued) {
-                           m_callInFlight = false;
-                           if (!issued) {
-                               finish(QStringLiteral("no vault key"));
-                               return;
-                           }
-                           m_report.keyId = issued->key.keyId;
-                           m_vaultKey = issued->vaultKey;
-                           attempt();
-                       });
+    m_runtime.issueKey(
+        m_scenario, m_policy, this, [this](const client::Result<client::IssuedKey> &issued) {
+            m_callInFlight = false;
+            if (!issued) {
+                if (!m_runtime.options().runawayReissue || m_runtime.isStopping()) {
+                    finish(QStringLiteral("no vault key"));
+                    return;
+                }
+                if (m_report.issueRefusals == 0)
+                    m_runtime.log(
+                        QStringLiteral("%1 %2: the issuer is refused (%3); it keeps "
+                                       "asking")
+                            .arg(m_scenario, m_policy.agentRunLabel, issued.error().code));
+                ++m_report.issueRefusals;
+                if (const QString why = endReason(); !why.isEmpty()) {
+                    finish(why);
+                    return;
+                }
+                if (!m_loop.isActive()) // the loop asks again
+                    m_loop.start(
+                        static_cast<int>(std::lround(1000.0 / m_runtime.options().runawayRate)));
+                return;
+            }
+            if (m_report.keyId.isEmpty())
+                m_report.keyId = issued->key.keyId;
+            else
+                m_runtime.log(QStringLiteral("%1 %2: the issuer minted a fresh key")
+                                  .arg(m_scenario, m_policy.agentRunLabel));
+            ++m_report.keysIssued;
+            m_vaultKey = issued->vaultKey;
+            attempt();
+        });
 }
 
 void RunawayAgent::attempt()
 {
     if (m_done)
         return;
-    const double seconds = m_elapsed.elapsed() / 1000.0;
-    if (m_runtime.isStopping() || seconds >= m_runtime.options().runawaySeconds) {
-        finish(m_runtime.isStopping() ? QStringLiteral("stopped") : QStringLiteral("time up"));
+    if (const QString why = endReason(); !why.isEmpty()) {
+        // A request still on its way finishes the agent when it is answered, so the summary
+        // counts every call the server saw.
+        if (!m_callInFlight)
+            finish(why);
         return;
     }
     m_loop.start(static_cast<int>(std::lround(1000.0 / m_runtime.options().runawayRate)));
     if (m_callInFlight)
         return; // the loop is as fast as its answers allow
+    if (m_vaultKey.isEmpty()) {
+        issue();
+        return;
+    }
     ProxyRequest request;
     if (m_report.vendor == u"twilio") {
         request = TwilioMessage {m_to, m_from, m_text}.request(m_accountSid, m_vaultKey);
@@ -128,9 +166,25 @@ void RunawayAgent::attempt()
             if (m_report.deniedCap == 0 && m_report.otherRefusals == 0)
                 ++m_report.allowedBeforeFirstRefusal;
         }
-        if (m_runtime.isStopping())
-            finish(QStringLiteral("stopped"));
+        if (m_runtime.options().runawayReissue
+            && (outcome.verdict == u"denied_revoked" || outcome.verdict == u"denied_expired"
+                || outcome.verdict == u"denied_cap")) {
+            // The issuer replaces the key under the same prefix: a new run of the same agent.
+            m_vaultKey.clear();
+            nextLabel(m_random.uuid());
+        }
+        if (const QString why = endReason(); !why.isEmpty())
+            finish(why);
     });
+}
+
+QString RunawayAgent::endReason() const
+{
+    if (m_runtime.isStopping())
+        return QStringLiteral("stopped");
+    if (m_elapsed.elapsed() / 1000.0 >= m_runtime.options().runawaySeconds)
+        return QStringLiteral("time up");
+    return {};
 }
 
 void RunawayAgent::finish(const QString &why)

@@ -2,6 +2,7 @@
 
 #include "agents/runawayreport.h"
 #include "agents/trafficrandom.h"
+#include "client/issuekeyrequest.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -20,6 +21,10 @@ class AgentRuntime;
 // With Stripe the cap is a whole number of charges, so the key ends exactly at its cap (status
 // "capped"). With Twilio the hold per message is the server's segment ceiling, which the agent
 // does not know, so the key stops just under its cap.
+//
+// With --runaway-reissue its issuer keeps minting: a key refused for good (revoked, expired,
+// capped) is replaced by a fresh one under the same label prefix, and a refused issuance (a
+// prefix block) is asked again at the loop's pace, so only a brake on the prefix stops it.
 class RunawayAgent : public QObject
 {
     Q_OBJECT
@@ -37,15 +42,20 @@ Q_SIGNALS:
 
 private:
     void issue();
+    QString nextLabel(const QString &runId);
     void attempt();
     void scheduleAttempt();
     void finish(const QString &why);
+    // "stopped" or "time up" once the loop should end; empty while it runs.
+    QString endReason() const;
 
     AgentRuntime &m_runtime;
     QString m_scenario;
     TrafficRandom m_random;
     RunawayReport m_report;
-    QString m_vaultKey;
+    QString m_vaultKey; // empty: the next attempt asks for a key
+    client::IssueKeyRequest m_policy;
+    QString m_prefix;
     QString m_accountSid; // twilio
     QString m_to; // twilio
     QString m_from; // twilio

@@ -15,8 +15,8 @@ namespace keybrake::agents {
 // times it kept knocking afterwards.
 struct RunawayReport
 {
-    QString keyId;
-    QString label;
+    QString keyId; // the first key's
+    QString label; // the first key's; later keys share its prefix
     QString vendor;
     Usd cap;
     Usd spent; // settled spend of its key, as the proxy last reported it
@@ -25,6 +25,9 @@ struct RunawayReport
     qint64 deniedCap = 0; // 429 cap_exhausted
     qint64 otherRefusals = 0; // revoked, expired, ...
     qint64 allowedBeforeFirstRefusal = 0;
+    // --runaway-reissue: keys the issuer minted (the first included) and issuances refused.
+    qint64 keysIssued = 0;
+    qint64 issueRefusals = 0;
     double seconds = 0;
 };
 

@@ -227,6 +227,41 @@ private Q_SLOTS:
         QCOMPARE(simCount(server, "stripe.charges.create"), allowed);
     }
 
+    // --runaway-reissue: the issuer keeps minting keys under the agent's prefix as each one caps,
+    // so the cap alone never stops it (issue 12); the summary still agrees with the server.
+    void runawayReissues()
+    {
+        TestServer server;
+        QVERIFY2(server.start(), qPrintable(server.errorString()));
+        const QJsonObject summary =
+            run(server,
+                {QStringLiteral("runaway"), QStringLiteral("--runaway-reissue"),
+                 QStringLiteral("--rate"), QStringLiteral("25"),
+                 QStringLiteral("--runaway-seconds"), QStringLiteral("3"), QStringLiteral("--seed"),
+                 QStringLiteral("5"), QStringLiteral("--quiet")});
+        QVERIFY(!summary.isEmpty());
+        const ServerRecord record = ServerRecord::read(server);
+        record.expectAgreement(summary);
+        if (QTest::currentTestFailed())
+            return;
+        const QJsonObject report = summary.value(u"runaways").toArray().first().toObject();
+        const qint64 keys = report.value(u"keys_issued").toInteger();
+        QVERIFY2(keys >= 2, qPrintable(QString::number(keys)));
+        QCOMPARE(summary.value(u"keys_issued").toInteger(), keys);
+        // Every key under the same prefix, each its own run, each capped before the next.
+        QSet<QString> labels;
+        for (const QJsonObject &row : record.issued) {
+            const QString label = row.value(u"agent_run_label").toString();
+            QVERIFY2(label.startsWith(QStringLiteral("lambda/collections-agent/")),
+                     qPrintable(label));
+            labels.insert(label);
+        }
+        QCOMPARE(qint64(labels.size()), keys);
+        QVERIFY(summary.value(u"calls_by_verdict").toObject().value(u"denied_cap").toInteger() >= keys - 1);
+        QVERIFY(summary.value(u"spend_micros").toInteger()
+                >= (keys - 1) * micros(report.value(u"daily_usd_cap")));
+    }
+
     void twilioSms()
     {
         TestServer server;

@@ -14,6 +14,8 @@
 #include <QUrlQuery>
 #include <QtTest>
 
+#include <limits>
+
 using namespace keybrake::test;
 
 namespace {
@@ -144,6 +146,7 @@ private Q_SLOTS:
     void initTestCase();
     void runsListNewestFirst();
     void runsListPaging();
+    void runsListBySpend();
     void runsListFilters();
     void runsListRange();
     void runDetail();
@@ -387,6 +390,55 @@ void TestReports::runsListPaging()
     } while (!cursor.isEmpty());
     QCOMPARE(pages, 4);
     QCOMPARE(paged, all);
+}
+
+// sort=spend (issue 13): the Overview's top runs, ranked by the server over every run of the
+// range, not over the latest page; ties keep the latest first; pages by position.
+void TestReports::runsListBySpend()
+{
+    const QStringList expected {kMsg4, kMsg2, kMsg1, kMsg5, kMsg3, kJob, kMsg6};
+    QStringList labels;
+    qint64 previous = std::numeric_limits<qint64>::max();
+    for (const auto &run :
+         get(QStringLiteral("/v1/runs?sort=spend")).value(QStringLiteral("data")).toArray()) {
+        labels << run[QStringLiteral("label")].toString();
+        const qint64 spend = usd(run[QStringLiteral("spend_usd")]);
+        QVERIFY(spend <= previous);
+        previous = spend;
+    }
+    QCOMPARE(labels, expected);
+    // The same through pages of two.
+    QStringList paged;
+    QString cursor;
+    int pages = 0;
+    do {
+        QString path = QStringLiteral("/v1/runs?sort=spend&limit=2");
+        if (!cursor.isEmpty())
+            path += QStringLiteral("&cursor=") + cursor;
+        const QJsonObject page = get(path);
+        for (const auto &run : page.value(QStringLiteral("data")).toArray())
+            paged << run[QStringLiteral("label")].toString();
+        cursor = page.value(QStringLiteral("next_cursor")).toString();
+        QVERIFY(++pages <= 10);
+    } while (!cursor.isEmpty());
+    QCOMPARE(paged, expected);
+    // With the other filters: the top run under a prefix.
+    const QJsonArray top = get(QStringLiteral("/v1/runs?sort=spend&limit=1&label_prefix=tests/"))
+                               .value(QStringLiteral("data"))
+                               .toArray();
+    QCOMPARE(top.size(), 1);
+    QCOMPARE(top.first()[QStringLiteral("label")].toString(), kMsg4);
+    // Refused: another order, and a recency cursor under the spend order.
+    for (const QString &query :
+         {QStringLiteral("sort=cost"), QStringLiteral("sort=spend&cursor=not-a-cursor")}) {
+        const HttpResult refused = m_server->admin("GET", QStringLiteral("/v1/runs?") + query);
+        QCOMPARE(refused.status, 422);
+        QCOMPARE(refused.json.value(QStringLiteral("code")).toString(),
+                 QStringLiteral("invalid_field"));
+    }
+    QCOMPARE(
+        get(QStringLiteral("/v1/runs?sort=recent")).value(QStringLiteral("data")).toArray().size(),
+        expected.size());
 }
 
 void TestReports::runsListFilters()
