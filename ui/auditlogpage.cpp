@@ -31,6 +31,7 @@
 #include <QStackedWidget>
 #include <QStandardPaths>
 #include <QTableView>
+#include <QTimeZone>
 #include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -546,8 +547,8 @@ void AuditLogPage::setCustomRange(const QDateTime &since, const QDateTime &until
 {
     m_range->setCurrentIndex(m_range->findData(int(Range::Custom)));
     updateRangeEdits();
-    m_since->setDateTime(since.toTimeSpec(m_since->timeSpec()));
-    m_until->setDateTime(until.toTimeSpec(m_until->timeSpec()));
+    m_since->setDateTime(m_since->timeSpec() == Qt::UTC ? since.toUTC() : since.toLocalTime());
+    m_until->setDateTime(m_until->timeSpec() == Qt::UTC ? until.toUTC() : until.toLocalTime());
     applyFilters();
 }
 
@@ -558,7 +559,7 @@ void AuditLogPage::showCalls(const QString &labelPrefix, const QDateTime &since,
     m_labelMode->setCurrentIndex(0);
     m_label->setText(labelPrefix);
     if (since.isValid() || until.isValid())
-        setCustomRange(since.isValid() ? since : QDateTime::fromSecsSinceEpoch(0, Qt::UTC),
+        setCustomRange(since.isValid() ? since : QDateTime::fromSecsSinceEpoch(0, QTimeZone::utc()),
                        until.isValid() ? until : QDateTime::currentDateTimeUtc().addDays(1));
     else
         applyFilters();
@@ -625,7 +626,8 @@ void AuditLogPage::updateRangeEdits()
     const Qt::TimeSpec spec = time.zone() == TimeZoneDisplay::Utc ? Qt::UTC : Qt::LocalTime;
     for (QDateTimeEdit *edit : {m_since, m_until}) {
         if (edit->timeSpec() != spec) {
-            const QDateTime value = edit->dateTime().toTimeSpec(spec);
+            const QDateTime value =
+                spec == Qt::UTC ? edit->dateTime().toUTC() : edit->dateTime().toLocalTime();
             edit->setTimeSpec(spec);
             edit->setDateTime(value);
         }
