@@ -7,6 +7,7 @@
 #include "models/keyauditmodel.h"
 #include "models/livefeed.h"
 #include "models/vendortext.h"
+#include "ui/datetimeeditzone.h"
 #include "ui/livetablehold.h"
 #include "ui/messagebanner.h"
 #include "ui/pagestatewidget.h"
@@ -547,8 +548,8 @@ void AuditLogPage::setCustomRange(const QDateTime &since, const QDateTime &until
 {
     m_range->setCurrentIndex(m_range->findData(int(Range::Custom)));
     updateRangeEdits();
-    m_since->setDateTime(m_since->timeSpec() == Qt::UTC ? since.toUTC() : since.toLocalTime());
-    m_until->setDateTime(m_until->timeSpec() == Qt::UTC ? until.toUTC() : until.toLocalTime());
+    m_since->setDateTime(dateTimeEditIsUtc(m_since) ? since.toUTC() : since.toLocalTime());
+    m_until->setDateTime(dateTimeEditIsUtc(m_until) ? until.toUTC() : until.toLocalTime());
     applyFilters();
 }
 
@@ -623,12 +624,11 @@ void AuditLogPage::updateRangeEdits()
 {
     const bool custom = Range(m_range->currentData().toInt()) == Range::Custom;
     const TimeFormatter time = m_session->timeFormatter();
-    const Qt::TimeSpec spec = time.zone() == TimeZoneDisplay::Utc ? Qt::UTC : Qt::LocalTime;
+    const bool utc = time.zone() == TimeZoneDisplay::Utc;
     for (QDateTimeEdit *edit : {m_since, m_until}) {
-        if (edit->timeSpec() != spec) {
-            const QDateTime value =
-                spec == Qt::UTC ? edit->dateTime().toUTC() : edit->dateTime().toLocalTime();
-            edit->setTimeSpec(spec);
+        if (dateTimeEditIsUtc(edit) != utc) {
+            const QDateTime value = utc ? edit->dateTime().toUTC() : edit->dateTime().toLocalTime();
+            setDateTimeEditUtc(edit, utc);
             edit->setDateTime(value);
         }
         edit->setEnabled(custom);
