@@ -1,9 +1,11 @@
-# Every find_package of the project in one place. All of them come from Debian 12 packages
-# (scripts/install-deps names them).
+# Every find_package of the project in one place. All of them come from Debian packages
+# (scripts/install-deps names them for Debian 12 and Debian 13). Minimum versions, not pins:
+# tested with Debian 12's (Qt 6.4, Boost 1.81) and Debian 13's (Qt 6.8, Boost 1.83).
 set(THREADS_PREFER_PTHREAD_FLAG ON)
 find_package(Threads REQUIRED)
-# Debian's libboost1.81-dev; not libboost-dev, which is 1.74 and lacks Boost.JSON and Boost.URL.
-find_package(Boost 1.81.0 EXACT CONFIG REQUIRED COMPONENTS json url)
+# Debian 12's libboost1.81-dev (not its libboost-dev, which is 1.74 and lacks Boost.JSON and
+# Boost.URL), or Debian 13's libboost1.83-dev.
+find_package(Boost 1.81 CONFIG REQUIRED COMPONENTS json url)
 find_package(OpenSSL 3 REQUIRED)
 find_package(SQLite3 REQUIRED)
 # No PostgreSQL here: nothing links libpq until a PostgreSQL store exists (SQLite only today).

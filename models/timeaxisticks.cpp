@@ -1,6 +1,7 @@
 #include "models/timeaxisticks.h"
 
 #include <QDateTime>
+#include <QTimeZone>
 
 #include <array>
 
@@ -40,7 +41,8 @@ QList<TimeAxisTicks::Tick> TimeAxisTicks::compute(qint64 fromMs, qint64 toMs, in
     const qint64 step = stepFor(toMs - fromMs, maxTicks);
     // Round in the shown zone: local midnight, not UTC midnight, when times are local.
     const qint64 offsetMs =
-        qint64(formatter.offsetFromUtc(QDateTime::fromMSecsSinceEpoch(fromMs, Qt::UTC))) * 1000;
+        qint64(formatter.offsetFromUtc(QDateTime::fromMSecsSinceEpoch(fromMs, QTimeZone::utc())))
+        * 1000;
     qint64 first = ((fromMs + offsetMs) / step) * step - offsetMs;
     if (first < fromMs)
         first += step;
@@ -53,7 +55,7 @@ QList<TimeAxisTicks::Tick> TimeAxisTicks::compute(qint64 fromMs, qint64 toMs, in
         pattern = QStringLiteral("d MMM");
     QString lastDay;
     for (qint64 at = first; at <= toMs; at += step) {
-        const QDateTime when = QDateTime::fromMSecsSinceEpoch(at, Qt::UTC);
+        const QDateTime when = QDateTime::fromMSecsSinceEpoch(at, QTimeZone::utc());
         QString label = formatter.format(when, pattern);
         // A span over several days names the day where it changes.
         if (step < Day && toMs - fromMs > Day / 2) {

@@ -9,6 +9,7 @@
 #include "models/keyauditmodel.h"
 #include "models/livefeed.h"
 #include "models/vendortext.h"
+#include "ui/datetimeeditzone.h"
 #include "ui/livetablehold.h"
 #include "ui/messagebanner.h"
 #include "ui/pagestatewidget.h"
@@ -34,6 +35,7 @@
 #include <QStackedWidget>
 #include <QStandardPaths>
 #include <QTableView>
+#include <QTimeZone>
 #include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -572,8 +574,8 @@ void AuditLogPage::setCustomRange(const QDateTime &since, const QDateTime &until
 {
     m_range->setCurrentIndex(m_range->findData(int(Range::Custom)));
     updateRangeEdits();
-    m_since->setDateTime(since.toTimeSpec(m_since->timeSpec()));
-    m_until->setDateTime(until.toTimeSpec(m_until->timeSpec()));
+    m_since->setDateTime(dateTimeEditIsUtc(m_since) ? since.toUTC() : since.toLocalTime());
+    m_until->setDateTime(dateTimeEditIsUtc(m_until) ? until.toUTC() : until.toLocalTime());
     applyFilters();
 }
 
@@ -584,7 +586,7 @@ void AuditLogPage::showCalls(const QString &labelPrefix, const QDateTime &since,
     m_labelMode->setCurrentIndex(0);
     m_label->setText(labelPrefix);
     if (since.isValid() || until.isValid())
-        setCustomRange(since.isValid() ? since : QDateTime::fromSecsSinceEpoch(0, Qt::UTC),
+        setCustomRange(since.isValid() ? since : QDateTime::fromSecsSinceEpoch(0, QTimeZone::utc()),
                        until.isValid() ? until : QDateTime::currentDateTimeUtc().addDays(1));
     else
         applyFilters();
@@ -701,11 +703,11 @@ void AuditLogPage::updateRangeEdits()
 {
     const bool custom = Range(m_range->currentData().toInt()) == Range::Custom;
     const TimeFormatter time = m_session->timeFormatter();
-    const Qt::TimeSpec spec = time.zone() == TimeZoneDisplay::Utc ? Qt::UTC : Qt::LocalTime;
+    const bool utc = time.zone() == TimeZoneDisplay::Utc;
     for (QDateTimeEdit *edit : {m_since, m_until}) {
-        if (edit->timeSpec() != spec) {
-            const QDateTime value = edit->dateTime().toTimeSpec(spec);
-            edit->setTimeSpec(spec);
+        if (dateTimeEditIsUtc(edit) != utc) {
+            const QDateTime value = utc ? edit->dateTime().toUTC() : edit->dateTime().toLocalTime();
+            setDateTimeEditUtc(edit, utc);
             edit->setDateTime(value);
         }
         edit->setEnabled(custom);

@@ -6,6 +6,7 @@
 #include "models/operationchecklistmodel.h"
 #include "models/usdtext.h"
 #include "ui/consolecolors.h"
+#include "ui/datetimeeditzone.h"
 #include "ui/themedicon.h"
 
 #include <QButtonGroup>
@@ -255,7 +256,7 @@ void IssueKeyDialog::buildUi()
     m_customExpiry->setCalendarPopup(true);
     m_customExpiry->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm"));
     const bool utc = m_session->timeFormatter().zone() == TimeZoneDisplay::Utc;
-    m_customExpiry->setTimeSpec(utc ? Qt::UTC : Qt::LocalTime);
+    setDateTimeEditUtc(m_customExpiry, utc);
     const QDateTime inTwoHours = QDateTime::currentDateTimeUtc().addSecs(2 * 3600);
     m_customExpiry->setDateTime(utc ? inTwoHours : inTwoHours.toLocalTime());
     m_customExpiry->setEnabled(false);
@@ -562,8 +563,8 @@ void IssueKeyDialog::updatePreview()
     if (current.expiry != Preset::Custom) {
         const QSignalBlocker block(m_customExpiry);
         const QDateTime expires = current.expiresAt(now);
-        m_customExpiry->setDateTime(m_customExpiry->timeSpec() == Qt::UTC ? expires
-                                                                          : expires.toLocalTime());
+        m_customExpiry->setDateTime(dateTimeEditIsUtc(m_customExpiry) ? expires
+                                                                      : expires.toLocalTime());
     }
     const QString zone = m_session->whoAmI() ? m_session->whoAmI()->spendTimezone : QString();
     m_summary->setText(

@@ -18,6 +18,7 @@
 #include <QPainter>
 #include <QRubberBand>
 #include <QScatterSeries>
+#include <QTimeZone>
 #include <QTimer>
 #include <QToolTip>
 #include <QVBoxLayout>
@@ -325,7 +326,7 @@ void RunSpendChart::updateTimeAxis()
     m_timeAxis->setRange(from, to);
     m_timeAxis->setTitleText(
         tr("Time (%1)")
-            .arg(m_time.zoneName(QDateTime::fromMSecsSinceEpoch(qint64(from), Qt::UTC))));
+            .arg(m_time.zoneName(QDateTime::fromMSecsSinceEpoch(qint64(from), QTimeZone::utc()))));
 }
 
 qint64 RunSpendChart::msAt(const QPoint &viewportPos) const
@@ -430,8 +431,8 @@ bool RunSpendChart::eventFilter(QObject *watched, QEvent *event)
         from = std::max(from, qint64(m_series.xMin));
         to = std::min(to, qint64(m_series.xMax));
         if (to > from)
-            Q_EMIT rangeSelected(QDateTime::fromMSecsSinceEpoch(from, Qt::UTC),
-                                 QDateTime::fromMSecsSinceEpoch(to, Qt::UTC));
+            Q_EMIT rangeSelected(QDateTime::fromMSecsSinceEpoch(from, QTimeZone::utc()),
+                                 QDateTime::fromMSecsSinceEpoch(to, QTimeZone::utc()));
         return true;
     }
     case QEvent::Resize:

@@ -1,5 +1,6 @@
 #include "stripeform.h"
 
+#include <boost/core/detail/string_view.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <boost/url/encode.hpp>
@@ -15,7 +16,7 @@ namespace {
 std::optional<std::string> decodeComponent(std::string_view text)
 {
     const auto checked =
-        boost::urls::make_pct_string_view(boost::urls::string_view(text.data(), text.size()));
+        boost::urls::make_pct_string_view(boost::core::string_view(text.data(), text.size()));
     if (!checked)
         return std::nullopt;
     boost::urls::encoding_opts options;
@@ -104,7 +105,7 @@ std::optional<std::vector<FormField>> parseFormBody(std::string_view body)
 
 std::string encodeFormComponent(std::string_view text)
 {
-    return boost::urls::encode(boost::urls::string_view(text.data(), text.size()),
+    return boost::urls::encode(boost::core::string_view(text.data(), text.size()),
                                boost::urls::unreserved_chars);
 }
 

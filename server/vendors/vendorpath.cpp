@@ -1,5 +1,6 @@
 #include "vendorpath.h"
 
+#include <boost/core/detail/string_view.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 
@@ -78,7 +79,7 @@ std::optional<std::string> normaliseVendorPath(Vendor vendor, std::string_view r
     // Boost.URL rejects what remains outside RFC 3986 path characters ('"', '<', '[', '{', ...)
     // and decodes escaped unreserved characters.
     const auto parsed =
-        boost::urls::parse_origin_form(boost::urls::string_view(rawPath.data(), rawPath.size()));
+        boost::urls::parse_origin_form(boost::core::string_view(rawPath.data(), rawPath.size()));
     if (!parsed) {
         error = "Invalid request path: it contains characters that must be percent-encoded";
         return std::nullopt;

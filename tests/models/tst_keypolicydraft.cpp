@@ -9,6 +9,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTest>
+#include <QTimeZone>
 
 using namespace keybrake;
 using Preset = KeyPolicyDraft::ExpiryPreset;
@@ -83,7 +84,7 @@ private Q_SLOTS:
 
     void summaryIsOneSentence()
     {
-        const QDateTime now = QDateTime(QDate(2026, 11, 28), QTime(14, 17), Qt::UTC);
+        const QDateTime now = QDateTime(QDate(2026, 11, 28), QTime(14, 17), QTimeZone::utc());
         const QString summary =
             billing().summary(TimeFormatter(TimeZoneDisplay::Utc), QStringLiteral("UTC"), now);
         QCOMPARE(summary,
@@ -187,7 +188,7 @@ private Q_SLOTS:
     void relativeTimes()
     {
         const TimeFormatter time(TimeZoneDisplay::Utc);
-        const QDateTime now(QDate(2026, 11, 28), QTime(14, 0), Qt::UTC);
+        const QDateTime now(QDate(2026, 11, 28), QTime(14, 0), QTimeZone::utc());
         QCOMPARE(time.relative(now.addSecs(12 * 60), now), QStringLiteral("in 12 min"));
         QCOMPARE(time.relative(now.addSecs(-180), now), QStringLiteral("3 min ago"));
         QCOMPARE(time.relative(now.addSecs(3600 + 300), now), QStringLiteral("in 1 h 5 min"));

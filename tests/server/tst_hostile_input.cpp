@@ -483,10 +483,9 @@ void TestHostileInput::issueKeyFields_data()
             QStringLiteral("expires_at"));
     // 2^64 ns (about 584 years) after tomorrow: a nanosecond clock that overflowed read it as
     // tomorrow and issued the key.
-    const qint64 wrapsToTomorrow =
-        QDateTime::currentMSecsSinceEpoch() + 86'400'000 + Q_INT64_C(18'446'744'073'710);
-    at.insert(QStringLiteral("expires_at"),
-              QDateTime::fromMSecsSinceEpoch(wrapsToTomorrow, Qt::UTC).toString(Qt::ISODateWithMs));
+    const QDateTime wrapsToTomorrow =
+        QDateTime::currentDateTimeUtc().addMSecs(86'400'000 + Q_INT64_C(18'446'744'073'710));
+    at.insert(QStringLiteral("expires_at"), wrapsToTomorrow.toString(Qt::ISODateWithMs));
     invalid("expires_at 584 years on", QJsonDocument(at).toJson(QJsonDocument::Compact),
             QStringLiteral("expires_at"));
     at.insert(QStringLiteral("expires_at"), 1893456000);
