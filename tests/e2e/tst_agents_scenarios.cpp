@@ -257,7 +257,8 @@ private Q_SLOTS:
             labels.insert(label);
         }
         QCOMPARE(qint64(labels.size()), keys);
-        QVERIFY(summary.value(u"calls_by_verdict").toObject().value(u"denied_cap").toInteger() >= keys - 1);
+        QVERIFY(summary.value(u"calls_by_verdict").toObject().value(u"denied_cap").toInteger()
+                >= keys - 1);
         QVERIFY(summary.value(u"spend_micros").toInteger()
                 >= (keys - 1) * micros(report.value(u"daily_usd_cap")));
     }

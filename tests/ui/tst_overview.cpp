@@ -313,10 +313,10 @@ private Q_SLOTS:
         keys->detailsPanel()->hide();
         QTRY_VERIFY_WITH_TIMEOUT(table->isVisible(), 5000);
         // The window shrinks to 1024 px: no page asks more (the Audit Log's filter rows did).
-        QVERIFY2(m_window->minimumSizeHint().width() <= 1024,
-                 qPrintable(u"minimum %1; audit log page %2"_s
-                                .arg(m_window->minimumSizeHint().width())
-                                .arg(m_window->auditLogPage()->minimumSizeHint().width())));
+        QVERIFY2(
+            m_window->minimumSizeHint().width() <= 1024,
+            qPrintable(u"minimum %1; audit log page %2"_s.arg(m_window->minimumSizeHint().width())
+                           .arg(m_window->auditLogPage()->minimumSizeHint().width())));
         QTRY_VERIFY2_WITH_TIMEOUT(
             table->isVisible() && table->viewport()->width() < 900,
             qPrintable(u"window %1, minimum %2, rows %3, pages %4 %5 %6 %7"_s.arg(m_window->width())
