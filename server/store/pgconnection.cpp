@@ -15,17 +15,6 @@ std::string trimmed(const char *text)
     return message;
 }
 
-int hexValue(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 } // namespace
 
 PgError::PgError(std::string sqlState, const std::string &message, bool connectionLost)
@@ -144,19 +133,15 @@ std::optional<std::int64_t> PgResult::optionalInt64(int row, int column) const
 
 std::string PgResult::bytes(int row, int column) const
 {
-    // bytea's text output: \x followed by two hex digits a byte.
-    const std::string hex = text(row, column);
-    if (hex.size() < 2 || hex[0] != '\\' || hex[1] != 'x' || hex.size() % 2 != 0)
-        throw PgError("", "PostgreSQL returned a bytea value not in hex format", false);
-    std::string bytes;
-    bytes.reserve((hex.size() - 2) / 2);
-    for (std::size_t i = 2; i < hex.size(); i += 2) {
-        const int high = hexValue(hex[i]);
-        const int low = hexValue(hex[i + 1]);
-        if (high < 0 || low < 0)
-            throw PgError("", "PostgreSQL returned a malformed bytea value", false);
-        bytes += static_cast<char>((high << 4) | low);
-    }
+    // libpq decodes bytea's text output (hex or the older escape format) itself.
+    const std::string escaped = text(row, column);
+    std::size_t length = 0;
+    unsigned char *decoded =
+        PQunescapeBytea(reinterpret_cast<const unsigned char *>(escaped.c_str()), &length);
+    if (!decoded)
+        throw PgError("", "PostgreSQL returned a bytea value that could not be decoded", false);
+    std::string bytes(reinterpret_cast<const char *>(decoded), length);
+    PQfreemem(decoded);
     return bytes;
 }
 
