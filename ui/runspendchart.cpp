@@ -76,8 +76,9 @@ RunSpendChart::RunSpendChart(QWidget *parent)
     m_view->setMouseTracking(true);
     m_view->viewport()->setMouseTracking(true);
     m_view->viewport()->installEventFilter(this);
-    // Low enough that the runs above it keep five rows in a 700 px window (issue 13).
-    m_view->setMinimumHeight(150);
+    // High enough that Qt Charts keeps the axis ticks and titles readable instead of eliding them
+    // to "…", low enough that the runs above it keep five rows in a 700 px window (issue 13).
+    m_view->setMinimumHeight(200);
 
     m_chart->setAnimationOptions(QChart::NoAnimation);
     m_chart->legend()->setAlignment(Qt::AlignBottom);
