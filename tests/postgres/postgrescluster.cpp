@@ -98,8 +98,10 @@ struct Identity
     gid_t gid = 0;
 };
 
-// In a forked child, before exec: become the server's user, and forget the caller's PG*
-// settings, which would point the tools elsewhere.
+// In a forked child, before exec: become the server's user, forget the caller's PG* settings,
+// which would point the tools elsewhere, and leave the caller's working directory, which that
+// user may not enter (a clone in a 0700 temporary directory): psql then warns on stderr, and
+// the warning would read as the query's answer.
 void prepareChild(const Identity &identity)
 {
     for (const char *name : {"PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD", "PGPASSFILE",
@@ -110,6 +112,8 @@ void prepareChild(const Identity &identity)
             || ::setuid(identity.uid) != 0)
             ::_exit(126);
     }
+    if (::chdir("/") != 0)
+        ::_exit(126);
 }
 
 std::vector<char *> argvOf(std::vector<std::string> &args)
